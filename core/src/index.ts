@@ -1,1 +1,3 @@
-export {};
+// @strata/core public API. Sub-areas re-export their own index.
+export * from './link/index.js';
+export * from './sched/index.js';
