@@ -1,0 +1,281 @@
+// An established link: fixed-size encrypted frames carrying one padded command each, lockstep
+// rekeying per direction, backpressure on send and pause/resume on receive.
+import { EventEmitter } from 'node:events';
+import { AeadError, type CipherState } from './cipher-state.js';
+import { decodeCommand, encodeCommandInto, type LinkCommand } from './commands.js';
+import { commandBytesOf, FRAME_HEADER_BYTES, type LinkConfig } from './config.js';
+import { CommandDecodeError, LinkError, type FrameRejectReason } from './errors.js';
+import type { LinkCloseReason, LinkMetrics, LinkRole } from './metrics.js';
+import type { StreamPort } from './stream-reader.js';
+
+const EMPTY = new Uint8Array(0);
+const REKEY: LinkCommand = Object.freeze({ kind: 'Rekey' });
+const DISCONNECT: LinkCommand = Object.freeze({ kind: 'Disconnect' });
+
+/** Payload of the 'close' event. */
+export interface LinkCloseInfo {
+  readonly reason: LinkCloseReason;
+  /** Set when the close was caused by a rejected frame or a stream failure. */
+  readonly error?: LinkError;
+}
+
+export interface LinkConnectionInit<P> {
+  port: StreamPort;
+  config: LinkConfig;
+  metrics: LinkMetrics;
+  role: LinkRole;
+  send: CipherState;
+  recv: CipherState;
+  peerKey: Uint8Array;
+  peer: P;
+  handshakeHash: Uint8Array;
+  /** Frames already sent / received under the current keys (the confirmation NoOp). */
+  sentFrames: number;
+  recvFrames: number;
+}
+
+export interface LinkConnectionEvents {
+  command: [LinkCommand];
+  close: [LinkCloseInfo];
+}
+
+/**
+ * One authenticated link. Events: 'command' (every command except NoOp, Rekey and Disconnect,
+ * which the link handles) and 'close' (once). There is no 'error' event: failures close the
+ * link and arrive in the 'close' info, so a missing listener can never crash the process.
+ * Commands start flowing on the next macrotask after the connection is handed out, so attach
+ * listeners synchronously.
+ */
+export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEvents> {
+  /** The peer's authenticated static key. */
+  readonly peerKey: Uint8Array;
+  /** What authorize() returned for this peer (listener side), or the dial's `peer` option. */
+  readonly peer: P;
+  readonly role: LinkRole;
+  /** Noise handshake hash: identical on both ends, usable as channel binding. */
+  readonly handshakeHash: Uint8Array;
+
+  private readonly port: StreamPort;
+  private readonly config: LinkConfig;
+  private readonly metrics: LinkMetrics;
+  private readonly sendCipher: CipherState;
+  private readonly recvCipher: CipherState;
+  private readonly commandBytes: number;
+  private sentUnderKey: number;
+  private recvUnderKey: number;
+  private paused = true; // until start()
+  private closedInfo: LinkCloseInfo | null = null;
+  private drain: { promise: Promise<void>; resolve: () => void } | null = null;
+  private rekeyTimer: NodeJS.Timeout | null = null;
+
+  constructor(init: LinkConnectionInit<P>) {
+    super();
+    this.port = init.port;
+    this.config = init.config;
+    this.metrics = init.metrics;
+    this.role = init.role;
+    this.sendCipher = init.send;
+    this.recvCipher = init.recv;
+    this.peerKey = init.peerKey;
+    this.peer = init.peer;
+    this.handshakeHash = init.handshakeHash;
+    this.sentUnderKey = init.sentFrames;
+    this.recvUnderKey = init.recvFrames;
+    this.commandBytes = commandBytesOf(init.config.frameBytes);
+    const stream = this.port.stream;
+    stream.on('drain', () => this.releaseDrain());
+    this.port.setListener(() => this.pump());
+    if (this.config.rekeyIntervalMs > 0) {
+      this.rekeyTimer = setInterval(() => {
+        if (this.closedInfo === null) this.writeRekey();
+      }, this.config.rekeyIntervalMs);
+      this.rekeyTimer.unref();
+    }
+    this.metrics.connectionOpened(this.role);
+  }
+
+  /** Starts delivering commands (called by dialLink/the listener after handing the link out). */
+  start(): void {
+    if (this.closedInfo !== null) return;
+    this.resume();
+    if (this.port.closed) this.pump();
+  }
+
+  get closed(): boolean {
+    return this.closedInfo !== null;
+  }
+
+  /** Bytes written but not yet taken by the transport. */
+  get queuedBytes(): number {
+    return this.port.stream.writableLength;
+  }
+
+  /** Wire bytes of every frame on this link. */
+  get frameBytes(): number {
+    return this.config.frameBytes;
+  }
+
+  /** Largest command (header + body) one frame carries. */
+  get maxCommandBytes(): number {
+    return this.commandBytes;
+  }
+
+  /**
+   * Sends one command in one frame. Resolves at once while the transport is below its
+   * high-water mark, else when it drains (or the link closes: watch 'close'). Rejects with
+   * LinkError 'closed' or 'send_queue_full' (both counted) or 'command_too_large'.
+   */
+  send(cmd: LinkCommand): Promise<void> {
+    if (this.closedInfo !== null) {
+      this.metrics.sendDropped('closed');
+      return Promise.reject(new LinkError('closed', 'link is closed'));
+    }
+    if (this.port.stream.writableLength + this.config.frameBytes > this.config.maxQueuedBytes) {
+      this.metrics.sendDropped('send_queue_full');
+      return Promise.reject(new LinkError('send_queue_full', `send queue holds ${this.port.stream.writableLength} bytes`));
+    }
+    let plaintext: Uint8Array;
+    try {
+      plaintext = new Uint8Array(this.commandBytes);
+      encodeCommandInto(cmd, plaintext);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // Lockstep rekey: the rekeyAfterFrames-th frame under a key is always Rekey.
+    if (this.sentUnderKey >= this.config.rekeyAfterFrames - 1) this.writeRekey();
+    const below = this.writeFrame(plaintext);
+    if (below || this.closedInfo !== null) return Promise.resolve();
+    return this.drainPromise();
+  }
+
+  /** Stops delivering commands (the transport then pushes back on the peer). */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.port.stream.pause();
+  }
+
+  /** Resumes delivering commands. */
+  resume(): void {
+    if (!this.paused || this.closedInfo !== null) return;
+    this.paused = false;
+    this.port.stream.resume();
+    this.pump();
+  }
+
+  /** Sends Disconnect and closes. Idempotent. */
+  close(): void {
+    if (this.closedInfo !== null) return;
+    this.writeFrameOf(DISCONNECT);
+    this.finish({ reason: 'local' }, false);
+  }
+
+  private writeFrameOf(cmd: LinkCommand): boolean {
+    const plaintext = new Uint8Array(this.commandBytes);
+    encodeCommandInto(cmd, plaintext);
+    return this.writeFrame(plaintext);
+  }
+
+  private writeFrame(plaintext: Uint8Array): boolean {
+    const ct = this.sendCipher.encryptWithAd(EMPTY, plaintext);
+    const frame = Buffer.allocUnsafe(this.config.frameBytes);
+    frame.writeUInt16BE(ct.length, 0);
+    frame.set(ct, FRAME_HEADER_BYTES);
+    this.sentUnderKey++;
+    this.metrics.frame('send');
+    return this.port.stream.write(frame);
+  }
+
+  private writeRekey(): void {
+    this.writeFrameOf(REKEY);
+    this.sendCipher.rekey(); // Noise §11.3: REKEY right after the frame that announces it
+    this.sentUnderKey = 0;
+    this.metrics.rekeyed('send');
+  }
+
+  private drainPromise(): Promise<void> {
+    if (this.drain === null) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.drain = { promise, resolve };
+    }
+    return this.drain.promise;
+  }
+
+  private releaseDrain(): void {
+    const d = this.drain;
+    this.drain = null;
+    d?.resolve();
+  }
+
+  private pump(): void {
+    const reader = this.port.reader;
+    const frameBytes = this.config.frameBytes;
+    while (!this.paused && this.closedInfo === null) {
+      const header = reader.peekU16();
+      if (header === -1) break;
+      if (header !== frameBytes - FRAME_HEADER_BYTES) {
+        this.reject('bad_length', `frame header says ${header} bytes`);
+        return;
+      }
+      const frame = reader.read(frameBytes);
+      if (frame === null) break;
+      let cmd: LinkCommand;
+      try {
+        cmd = decodeCommand(this.recvCipher.decryptWithAd(EMPTY, frame.subarray(FRAME_HEADER_BYTES)));
+      } catch (err) {
+        if (err instanceof AeadError) this.reject('bad_mac', 'frame failed authentication');
+        else if (err instanceof CommandDecodeError) this.reject(err.reason, err.message);
+        else this.reject('bad_command', 'frame could not be processed');
+        return;
+      }
+      this.metrics.frame('recv');
+      this.recvUnderKey++;
+      if (cmd.kind === 'Rekey') {
+        this.recvCipher.rekey();
+        this.recvUnderKey = 0;
+        this.metrics.rekeyed('recv');
+        continue;
+      }
+      if (this.recvUnderKey >= this.config.rekeyAfterFrames) {
+        this.reject('rekey_overdue', `peer sent ${this.recvUnderKey} frames under one key`);
+        return;
+      }
+      if (cmd.kind === 'NoOp') continue;
+      if (cmd.kind === 'Disconnect') {
+        this.finish({ reason: 'peer_disconnect' }, true);
+        return;
+      }
+      this.emit('command', cmd);
+    }
+    // The stream is gone and every whole frame was delivered: a partial one can never complete.
+    if (this.closedInfo === null && !this.paused && this.port.closed) this.finish({ reason: 'peer_closed' }, true);
+  }
+
+  private reject(reason: FrameRejectReason, message: string): void {
+    this.metrics.frameRejected(reason);
+    this.finish({ reason: 'frame_rejected', error: new LinkError(reason, message) }, true);
+  }
+
+  private finish(info: LinkCloseInfo, destroy: boolean): void {
+    if (this.closedInfo !== null) return;
+    this.closedInfo = info;
+    if (this.rekeyTimer !== null) clearInterval(this.rekeyTimer);
+    this.rekeyTimer = null;
+    this.port.setListener(null);
+    this.port.reader.clear();
+    this.sendCipher.destroy();
+    this.recvCipher.destroy();
+    const stream = this.port.stream;
+    if (destroy) {
+      stream.destroy();
+    } else {
+      stream.end();
+      // The peer closes on Disconnect; do not wait for it forever.
+      setTimeout(() => stream.destroy(), this.config.handshakeTimeoutMs).unref();
+    }
+    this.releaseDrain();
+    this.metrics.connectionClosed(info.reason);
+    this.emit('close', info);
+  }
+}

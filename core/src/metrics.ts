@@ -1,0 +1,55 @@
+// Metrics for every daemon: one prom-client Registry per component with names enforced as
+// `strata_<component>_<thing>_{total,seconds}`, plus GET /metrics and GET /healthz on fastify.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { FastifyInstance } from 'fastify';
+import { assert, assertString } from './assert.js';
+
+const NAME_PART_RE = /^[a-z][a-z0-9_]*$/;
+
+export class StrataMetrics {
+  readonly registry = new Registry();
+
+  constructor(readonly component: string, options: { defaultMetrics?: boolean } = {}) {
+    assertString('component', component);
+    assert(NAME_PART_RE.test(component), 'component must be lower-case snake_case');
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: `strata_${component}_process_` });
+  }
+
+  private name(thing: string, suffix: string): string {
+    assert(NAME_PART_RE.test(thing), `metric thing must be lower-case snake_case: ${thing}`);
+    return `strata_${this.component}_${thing}${suffix}`;
+  }
+
+  /** Counter `strata_<component>_<thing>_total` with a fixed label set. */
+  counter<L extends string = never>(thing: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter({ name: this.name(thing, '_total'), help, labelNames, registers: [this.registry] });
+  }
+
+  /** Histogram `strata_<component>_<thing>_seconds`. */
+  histogram<L extends string = never>(thing: string, help: string, labelNames: readonly L[] = [], buckets?: number[]): Histogram<L> {
+    return new Histogram({ name: this.name(thing, '_seconds'), help, labelNames, registers: [this.registry], ...(buckets ? { buckets } : {}) });
+  }
+
+  /** Gauge `strata_<component>_<thing>` (a level, so no suffix). */
+  gauge<L extends string = never>(thing: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+    return new Gauge({ name: this.name(thing, ''), help, labelNames, registers: [this.registry] });
+  }
+}
+
+export interface HealthStatus {
+  ok: boolean;
+  [detail: string]: unknown;
+}
+
+/** Registers GET /metrics (Prometheus text) and GET /healthz (200 when ok, else 503). */
+export function registerOpsRoutes(app: FastifyInstance, metrics: StrataMetrics, health: () => HealthStatus = () => ({ ok: true })): void {
+  app.get('/metrics', { schema: { querystring: { type: 'object', additionalProperties: false } } }, async (_req, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  app.get('/healthz', { schema: { querystring: { type: 'object', additionalProperties: false } } }, async (_req, reply) => {
+    const status = health();
+    reply.code(status.ok ? 200 : 503);
+    return status;
+  });
+}

@@ -1,0 +1,202 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { DropboxStore } from './dropbox-store.js';
+import { MAX_ACK_IDS } from './dropbox-store.js';
+import { ProviderError, RequestAuthError } from './errors.js';
+import type { ProviderMetrics } from './metrics.js';
+import { listDigest, ed25519PublicKey, u64, type RequestVerifier } from './request-signing.js';
+import { MAX_SURBS_PER_REQUEST, type SurbRegistry } from './surb-registry.js';
+import type { TlsMaterial } from './tls.js';
+
+/** What /.well-known/strata serves (docs/spec/provider.md §Auto-configuration). */
+export interface WellKnownDocument {
+  readonly version: 1;
+  readonly provider: { readonly name: string; readonly identityKey: string; readonly linkKey: string; readonly apiUrl: string };
+  readonly authorities: readonly { readonly url: string; readonly identityKey: string }[];
+  readonly network: Readonly<Record<string, unknown>>;
+  readonly dropbox: {
+    readonly messageBytes: number;
+    readonly pollEntries: number;
+    readonly pollResponseBytes: number;
+    readonly ttlMs: number;
+    readonly aliasQuotaMessages: number;
+    readonly timestampWindowMs: number;
+  };
+}
+
+export interface ClientApiOptions {
+  readonly tls: TlsMaterial;
+  readonly bodyLimitBytes: number;
+  readonly store: DropboxStore;
+  readonly surbs: SurbRegistry;
+  readonly verifier: RequestVerifier;
+  readonly metrics: ProviderMetrics;
+  /** Called per request so that apiUrl can reflect the bound port. */
+  readonly wellKnown: () => WellKnownDocument;
+}
+
+// Raw binary fields travel as unpadded base64url; lengths are fixed by the patterns.
+const b64url = (bytes: number) => ({ type: 'string', pattern: `^[A-Za-z0-9_-]{${Math.ceil((bytes * 4) / 3)}}$` }) as const;
+const KEY = b64url(32);
+const NONCE = b64url(16);
+const SIG = b64url(64);
+const TIMESTAMP = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
+
+const bodySchema = (properties: Record<string, unknown>) => ({
+  type: 'object',
+  additionalProperties: false,
+  required: Object.keys(properties),
+  properties,
+});
+
+const ERROR_SCHEMA = {
+  type: 'object',
+  properties: { error: { type: 'string' }, reason: { type: 'string' }, message: { type: 'string' } },
+} as const;
+
+const dec = (s: string): Buffer => Buffer.from(s, 'base64url');
+
+interface SignedBody {
+  timestampMs: number;
+  nonce: string;
+}
+
+/**
+ * The client HTTPS API (fastify over TLS). Every route has a JSON schema; every refusal is a 4xx
+ * `{error, reason, message}` and is counted in strata_provider_api_rejected_total{route,reason}.
+ * Fastify's own request logging is off: client addresses are never logged.
+ */
+export async function buildClientApi(opts: ClientApiOptions): Promise<FastifyInstance> {
+  const { store, surbs, verifier, metrics } = opts;
+  const app = Fastify({
+    https: { key: opts.tls.key, cert: opts.tls.cert },
+    logger: false,
+    bodyLimit: opts.bodyLimitBytes,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+
+  const routeLabel = (req: FastifyRequest): string => req.routeOptions?.url ?? 'none';
+
+  app.setErrorHandler((err: FastifyError | ProviderError, req: FastifyRequest, reply: FastifyReply) => {
+    let status: number;
+    let body: { error: string; reason: string; message: string };
+    if (err instanceof ProviderError) {
+      status = err.status;
+      body = { error: err.name, reason: err.reason, message: err.message };
+    } else if ((err as FastifyError).validation) {
+      status = 400;
+      body = { error: 'ValidationError', reason: 'schema', message: err.message };
+    } else if (typeof (err as FastifyError).statusCode === 'number' && (err as FastifyError).statusCode! < 500) {
+      status = (err as FastifyError).statusCode!;
+      const code = (err as FastifyError).code ?? 'bad_request';
+      body = { error: 'RequestError', reason: code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'too_large' : code.toLowerCase(), message: err.message };
+    } else {
+      status = 500;
+      body = { error: 'InternalError', reason: 'internal', message: 'internal error' };
+    }
+    metrics.apiRejected.inc({ route: routeLabel(req), reason: body.reason });
+    void reply.status(status).send(body);
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    metrics.apiRejected.inc({ route: 'none', reason: 'no_route' });
+    void reply.status(404).send({ error: 'NotFound', reason: 'no_route', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+
+  const errorResponses = { 400: ERROR_SCHEMA, 401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA, 429: ERROR_SCHEMA, 503: ERROR_SCHEMA };
+
+  /** Resolve an alias for an alias-signed request; an unknown alias looks exactly like a bad signature. */
+  const aliasKeyFor = (alias: Buffer) => {
+    const info = store.aliasInfo(alias);
+    if (!info) throw new RequestAuthError('bad_signature', 'signature does not verify for this alias');
+    return info;
+  };
+
+  app.get('/.well-known/strata', { schema: { response: { 200: { type: 'object', additionalProperties: true } } } }, async () => opts.wellKnown());
+
+  app.post<{ Body: SignedBody & { account: string; device: string; accountSignature: string; deviceSignature: string } }>(
+    '/v1/devices',
+    { schema: { body: bodySchema({ account: KEY, device: KEY, timestampMs: TIMESTAMP, nonce: NONCE, accountSignature: SIG, deviceSignature: SIG }), response: errorResponses } },
+    async (req, reply) => {
+      const b = req.body;
+      const account = dec(b.account);
+      const device = dec(b.device);
+      // Both keys sign: the account authorises the device, the device proves it holds its key.
+      verifier.verify('register-device', [account, device], b.timestampMs, dec(b.nonce), [
+        { key: ed25519PublicKey(account), signature: dec(b.accountSignature) },
+        { key: ed25519PublicKey(device), signature: dec(b.deviceSignature) },
+      ]);
+      const r = await store.registerDevice(account, device);
+      return reply.status(r.created ? 201 : 200).send(r);
+    },
+  );
+
+  app.post<{ Body: SignedBody & { alias: string; aliasKey: string; account: string; aliasSignature: string; accountSignature: string } }>(
+    '/v1/aliases',
+    { schema: { body: bodySchema({ alias: KEY, aliasKey: KEY, account: KEY, timestampMs: TIMESTAMP, nonce: NONCE, aliasSignature: SIG, accountSignature: SIG }), response: errorResponses } },
+    async (req, reply) => {
+      const b = req.body;
+      const alias = dec(b.alias);
+      const aliasKey = dec(b.aliasKey);
+      const account = dec(b.account);
+      verifier.verify('register-alias', [alias, aliasKey, account], b.timestampMs, dec(b.nonce), [
+        { key: ed25519PublicKey(aliasKey), signature: dec(b.aliasSignature) },
+        { key: ed25519PublicKey(account), signature: dec(b.accountSignature) },
+      ]);
+      const r = await store.registerAlias(alias, aliasKey, account);
+      return reply.status(r.created ? 201 : 200).send(r);
+    },
+  );
+
+  app.post<{ Body: SignedBody & { alias: string; device: string; signature: string } }>(
+    '/v1/poll',
+    { schema: { body: bodySchema({ alias: KEY, device: KEY, timestampMs: TIMESTAMP, nonce: NONCE, signature: SIG }), response: errorResponses } },
+    async (req, reply) => {
+      const b = req.body;
+      const alias = dec(b.alias);
+      const device = dec(b.device);
+      const info = aliasKeyFor(alias);
+      verifier.verify('poll', [alias, device], b.timestampMs, dec(b.nonce), [{ key: info.aliasKey, signature: dec(b.signature) }]);
+      const body = store.pollEncoded(alias, device);
+      return reply.type('application/octet-stream').header('cache-control', 'no-store').send(body);
+    },
+  );
+
+  app.post<{ Body: SignedBody & { alias: string; device: string; ids: string[]; signature: string } }>(
+    '/v1/ack',
+    {
+      schema: {
+        body: bodySchema({ alias: KEY, device: KEY, ids: { type: 'array', maxItems: MAX_ACK_IDS, items: b64url(8) }, timestampMs: TIMESTAMP, nonce: NONCE, signature: SIG }),
+        response: { 200: { type: 'object', properties: { acknowledged: { type: 'integer' }, removed: { type: 'integer' } } }, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      const alias = dec(b.alias);
+      const device = dec(b.device);
+      const ids = b.ids.map(dec);
+      const info = aliasKeyFor(alias);
+      verifier.verify('ack', [alias, device, listDigest(ids)], b.timestampMs, dec(b.nonce), [{ key: info.aliasKey, signature: dec(b.signature) }]);
+      return store.ack(alias, device, ids);
+    },
+  );
+
+  app.post<{ Body: SignedBody & { alias: string; surbIds: string[]; expiresAtMs: number; signature: string } }>(
+    '/v1/surbs',
+    {
+      schema: {
+        body: bodySchema({ alias: KEY, surbIds: { type: 'array', maxItems: MAX_SURBS_PER_REQUEST, items: b64url(16) }, expiresAtMs: TIMESTAMP, timestampMs: TIMESTAMP, nonce: NONCE, signature: SIG }),
+        response: { 200: { type: 'object', properties: { registered: { type: 'integer' } } }, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      const alias = dec(b.alias);
+      const ids = b.surbIds.map(dec);
+      const info = aliasKeyFor(alias);
+      verifier.verify('register-surbs', [alias, listDigest(ids), u64(b.expiresAtMs)], b.timestampMs, dec(b.nonce), [{ key: info.aliasKey, signature: dec(b.signature) }]);
+      return surbs.register(alias, ids, b.expiresAtMs);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,107 @@
+/**
+ * Named error classes of the provider. Every class sets `name` and a stable `reason`
+ * (snake_case) that doubles as the `reason` label on rejection metrics and as the
+ * `reason` field of 4xx API bodies.
+ */
+export class ProviderError extends Error {
+  override name = 'ProviderError';
+  /** HTTP status used by the client API when this error reaches a route. */
+  readonly status: number = 500;
+  constructor(readonly reason: string, message: string) {
+    super(message);
+  }
+}
+
+/** A config file or object failed validation; `message` starts with the offending path. */
+export class ProviderConfigError extends ProviderError {
+  override name = 'ProviderConfigError';
+  constructor(message: string) {
+    super('invalid_config', message);
+  }
+}
+
+/** An argument of the wrong type or length reached an exported function (see assert.ts). */
+export class ProviderValidationError extends ProviderError {
+  override name = 'ProviderValidationError';
+  override readonly status = 400;
+  constructor(reason: string, message: string) {
+    super(reason, message);
+  }
+}
+
+/** No dropbox exists for this alias (egress drop reason `unknown_alias`). */
+export class UnknownAliasError extends ProviderError {
+  override name = 'UnknownAliasError';
+  override readonly status = 404;
+  constructor() {
+    super('unknown_alias', 'no dropbox is registered for this alias');
+  }
+}
+
+/** The device is not registered under the account that owns the alias / the account is unknown. */
+export class UnknownDeviceError extends ProviderError {
+  override name = 'UnknownDeviceError';
+  override readonly status = 403;
+  constructor(reason: 'unknown_device' | 'unknown_account') {
+    super(reason, reason === 'unknown_device'
+      ? 'the device is not registered under the account that owns this alias'
+      : 'no device is registered for this account yet');
+  }
+}
+
+/** A quota was hit: `alias_quota` (messages per dropbox), `account_aliases`, `account_devices`, `surb_quota`. */
+export class QuotaExceededError extends ProviderError {
+  override name = 'QuotaExceededError';
+  override readonly status = 429;
+  constructor(reason: 'alias_quota' | 'account_aliases' | 'account_devices' | 'surb_quota', limit: number) {
+    super(reason, `quota exceeded (${reason}): limit is ${limit}`);
+  }
+}
+
+/** The alias (or SURB id) is already registered with a different key or owner. */
+export class ConflictError extends ProviderError {
+  override name = 'ConflictError';
+  override readonly status = 409;
+  constructor(reason: 'alias_taken' | 'surb_id_taken', message: string) {
+    super(reason, message);
+  }
+}
+
+/**
+ * A signed request was refused: `bad_signature`, `stale_timestamp` (outside the window, or older than
+ * the process start), `replayed_nonce`.
+ */
+export class RequestAuthError extends ProviderError {
+  override name = 'RequestAuthError';
+  override readonly status = 401;
+  constructor(reason: 'bad_signature' | 'stale_timestamp' | 'replayed_nonce', message: string) {
+    super(reason, message);
+  }
+}
+
+/** The replay cache is full: fail closed rather than forget nonces (503 on the API). */
+export class ReplayCacheFullError extends ProviderError {
+  override name = 'ReplayCacheFullError';
+  override readonly status = 503;
+  constructor(limit: number) {
+    super('replay_cache_full', `replay cache holds its maximum of ${limit} nonces; retry later`);
+  }
+}
+
+/** The store is closed or a commit failed; nothing was acknowledged. */
+export class StoreUnavailableError extends ProviderError {
+  override name = 'StoreUnavailableError';
+  override readonly status = 503;
+  constructor(reason: 'closed' | 'commit_failed', message: string) {
+    super(reason, message);
+  }
+}
+
+/** A binary structure (poll response) failed to decode. */
+export class DecodeError extends ProviderError {
+  override name = 'DecodeError';
+  override readonly status = 400;
+  constructor(message: string) {
+    super('malformed', message);
+  }
+}

@@ -1,0 +1,86 @@
+import { randomFillSync } from 'node:crypto';
+import { assertArray, assertBytes, assertInteger } from './assert.js';
+import { DecodeError } from './errors.js';
+import { MESSAGE_ID_BYTES } from './message-key.js';
+
+/**
+ * Fixed-size poll response (Loopix §4.2: a pull always returns the same number of messages, padded
+ * with dummies). Layout, all integers big-endian:
+ *
+ *   magic "SPR1" (4) ‖ entries u16 ‖ messageBytes u16 ‖ more u8 ‖ reserved u8
+ *   ‖ entries × ( kind u8 (1 = real, 0 = dummy) ‖ id (8) ‖ payload (messageBytes) )
+ *
+ * Dummies carry a random id and a random payload, so every response of a provider has the same
+ * length. The `kind` byte is only visible inside the channel's encryption (TLS for direct polls,
+ * the SURB payload encryption for anonymous polls next round).
+ */
+export const POLL_RESPONSE_MAGIC = Buffer.from('SPR1', 'latin1');
+export const POLL_RESPONSE_HEADER_BYTES = 10;
+
+export interface PollEntry {
+  readonly id: Uint8Array;
+  readonly payload: Uint8Array;
+}
+
+export interface PollResponse {
+  readonly entries: readonly PollEntry[];
+  /** True when the dropbox holds further messages for this device. */
+  readonly more: boolean;
+}
+
+export function pollResponseBytes(entries: number, messageBytes: number): number {
+  return POLL_RESPONSE_HEADER_BYTES + entries * (1 + MESSAGE_ID_BYTES + messageBytes);
+}
+
+export function encodePollResponse(res: PollResponse, entries: number, messageBytes: number): Buffer {
+  assertInteger('entries', entries, 1, 65535);
+  assertInteger('messageBytes', messageBytes, 1, 65535);
+  assertArray('res.entries', res.entries, entries);
+  const out = Buffer.allocUnsafe(pollResponseBytes(entries, messageBytes));
+  POLL_RESPONSE_MAGIC.copy(out, 0);
+  out.writeUInt16BE(entries, 4);
+  out.writeUInt16BE(messageBytes, 6);
+  out[8] = res.more ? 1 : 0;
+  out[9] = 0;
+  let off = POLL_RESPONSE_HEADER_BYTES;
+  for (let i = 0; i < entries; i++) {
+    const e = res.entries[i];
+    if (e !== undefined) {
+      assertBytes(`res.entries[${i}].id`, e.id, MESSAGE_ID_BYTES);
+      assertBytes(`res.entries[${i}].payload`, e.payload, messageBytes);
+      out[off] = 1;
+      out.set(e.id, off + 1);
+      out.set(e.payload, off + 1 + MESSAGE_ID_BYTES);
+    } else {
+      out[off] = 0;
+      randomFillSync(out, off + 1, MESSAGE_ID_BYTES + messageBytes);
+    }
+    off += 1 + MESSAGE_ID_BYTES + messageBytes;
+  }
+  return out;
+}
+
+/** Decode a poll response, dropping the dummies; throws DecodeError on any malformation. */
+export function decodePollResponse(bytes: Uint8Array): PollResponse {
+  if (!(bytes instanceof Uint8Array) || bytes.length < POLL_RESPONSE_HEADER_BYTES) throw new DecodeError('poll response: too short');
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  if (!b.subarray(0, 4).equals(POLL_RESPONSE_MAGIC)) throw new DecodeError('poll response: bad magic');
+  const n = b.readUInt16BE(4);
+  const messageBytes = b.readUInt16BE(6);
+  if (b.length !== pollResponseBytes(n, messageBytes)) throw new DecodeError('poll response: length does not match its header');
+  if (b[8] > 1 || b[9] !== 0) throw new DecodeError('poll response: bad flags');
+  const entries: PollEntry[] = [];
+  let off = POLL_RESPONSE_HEADER_BYTES;
+  for (let i = 0; i < n; i++) {
+    const kind = b[off];
+    if (kind > 1) throw new DecodeError(`poll response: entry ${i} has unknown kind ${kind}`);
+    if (kind === 1) {
+      entries.push({
+        id: Uint8Array.prototype.slice.call(b, off + 1, off + 1 + MESSAGE_ID_BYTES),
+        payload: Uint8Array.prototype.slice.call(b, off + 1 + MESSAGE_ID_BYTES, off + 1 + MESSAGE_ID_BYTES + messageBytes),
+      });
+    }
+    off += 1 + MESSAGE_ID_BYTES + messageBytes;
+  }
+  return { entries, more: b[8] === 1 };
+}

@@ -1,0 +1,149 @@
+import type { FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { buildAdminApi } from './admin.js';
+import { buildClientApi, type WellKnownDocument } from './api.js';
+import type { ProviderConfig } from './config.js';
+import { DropboxStore } from './dropbox-store.js';
+import { loadOrCreateProviderKeys, type ProviderKeys } from './keys.js';
+import { ProviderMetrics } from './metrics.js';
+import { pollResponseBytes } from './poll-response.js';
+import { ReplayCache } from './replay-cache.js';
+import { RequestVerifier } from './request-signing.js';
+import { SurbRegistry } from './surb-registry.js';
+import { ensureSelfSignedCert, readTlsFiles } from './tls.js';
+
+export interface ProviderStartOptions {
+  readonly logger?: Logger;
+}
+
+/**
+ * A running provider: durable dropboxes, the SURB registry, the client HTTPS API, the operator
+ * listener and the TTL sweeper. Mixnet ingress/egress (Sphinx, link) attach next round through
+ * `store.store(...)`, `surbs.lookup(...)` and `metrics.acksSent`.
+ */
+export class Provider {
+  #sweeper: NodeJS.Timeout | undefined;
+  #sweeping: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  private constructor(
+    readonly config: ProviderConfig,
+    readonly keys: ProviderKeys,
+    readonly store: DropboxStore,
+    readonly surbs: SurbRegistry,
+    readonly metrics: ProviderMetrics,
+    readonly log: Logger,
+    private readonly api: FastifyInstance,
+    private readonly admin: FastifyInstance | undefined,
+  ) {}
+
+  static async start(config: ProviderConfig, options: ProviderStartOptions = {}): Promise<Provider> {
+    const log = options.logger ?? pino({ level: config.log.level, base: { component: 'provider', name: config.name } });
+    const keys = loadOrCreateProviderKeys(config.dataDir);
+    const tls = config.api.tls.certFile !== null && config.api.tls.keyFile !== null
+      ? readTlsFiles(config.api.tls.certFile, config.api.tls.keyFile)
+      : ensureSelfSignedCert(config.dataDir, config.api.tls.hostnames, config.name);
+    let store: DropboxStore | undefined;
+    const metrics = new ProviderMetrics(() => (store ? store.dropboxSizes() : []));
+    const d = config.dropbox;
+    store = DropboxStore.open({
+      path: join(config.dataDir, 'dropbox'),
+      messageBytes: d.messageBytes,
+      pollEntries: d.pollEntries,
+      ttlMs: d.ttlMs,
+      aliasQuotaMessages: d.aliasQuotaMessages,
+      maxAliasesPerAccount: d.maxAliasesPerAccount,
+      maxDevicesPerAccount: d.maxDevicesPerAccount,
+      maxCommitBatch: d.maxCommitBatch,
+      mapSizeBytes: d.mapSizeBytes,
+      metrics,
+    });
+    const opened = store;
+    const surbs = new SurbRegistry(opened.env, opened.commit, {
+      maxSurbsPerAlias: d.maxSurbsPerAlias,
+      maxLifetimeMs: d.ttlMs,
+      aliasExists: (a) => opened.aliasInfo(a) !== undefined,
+    });
+    const verifier = new RequestVerifier({
+      timestampWindowMs: config.auth.timestampWindowMs,
+      notBeforeMs: Date.now(),
+      replayCache: new ReplayCache(config.auth.timestampWindowMs, config.auth.maxNonces),
+    });
+    const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+    let apiUrl = config.api.publicUrl ?? '';
+    const wellKnown = (): WellKnownDocument => ({
+      version: 1,
+      provider: { name: config.name, identityKey: b64(keys.identityPublicKey), linkKey: b64(keys.linkPublicKey), apiUrl },
+      authorities: config.wellKnown.authorities,
+      network: config.wellKnown.network,
+      dropbox: {
+        messageBytes: d.messageBytes,
+        pollEntries: d.pollEntries,
+        pollResponseBytes: pollResponseBytes(d.pollEntries, d.messageBytes),
+        ttlMs: d.ttlMs,
+        aliasQuotaMessages: d.aliasQuotaMessages,
+        timestampWindowMs: config.auth.timestampWindowMs,
+      },
+    });
+    let api: FastifyInstance | undefined;
+    let admin: FastifyInstance | undefined;
+    try {
+      api = await buildClientApi({ tls, bodyLimitBytes: config.api.bodyLimitBytes, store: opened, surbs, verifier, metrics, wellKnown });
+      await api.listen({ host: config.api.host, port: config.api.port });
+      const port = (api.server.address() as AddressInfo).port;
+      if (!config.api.publicUrl) apiUrl = `https://${config.api.tls.hostnames[0]}:${port}`;
+      log.info({ port }, 'api listening');
+      if (config.admin.enabled) {
+        admin = await buildAdminApi(opened, metrics, config.api.bodyLimitBytes);
+        await admin.listen({ host: config.admin.host, port: config.admin.port });
+        log.info({ port: (admin.server.address() as AddressInfo).port }, 'admin listening');
+      }
+    } catch (err) {
+      await api?.close();
+      await admin?.close();
+      await opened.close();
+      throw err;
+    }
+    const p = new Provider(config, keys, opened, surbs, metrics, log, api, admin);
+    p.#sweeper = setInterval(() => p.#sweep(), d.sweepIntervalMs);
+    p.#sweeper.unref();
+    return p;
+  }
+
+  #sweep(): void {
+    this.#sweeping = this.#sweeping.then(async () => {
+      if (this.#stopped) return;
+      try {
+        const messages = await this.store.sweepExpired();
+        const surbs = await this.surbs.sweepExpired();
+        if (messages + surbs > 0) this.log.info({ messages, surbs }, 'expired entries removed');
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'sweep failed');
+      }
+    });
+  }
+
+  /** Bound port of the client API. */
+  get apiPort(): number {
+    return (this.api.server.address() as AddressInfo).port;
+  }
+
+  /** Bound port of the operator listener, or undefined when disabled. */
+  get adminPort(): number | undefined {
+    return this.admin ? (this.admin.server.address() as AddressInfo).port : undefined;
+  }
+
+  /** Stop listening, let pending commits reach the disk, close LMDB. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearInterval(this.#sweeper);
+    await this.api.close();
+    await this.admin?.close();
+    await this.#sweeping;
+    await this.store.close();
+    this.log.info('stopped');
+  }
+}

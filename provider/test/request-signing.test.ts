@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { ReplayCache } from '../src/replay-cache.js';
+import { RequestVerifier, ed25519PublicKey, generateEd25519KeyPair, listDigest, requestSigningBytes, signRequest } from '../src/request-signing.js';
+
+const NOW = 1_800_000_000_000;
+const nonce = (i: number) => new Uint8Array(16).fill(i);
+
+function verifier(notBeforeMs = 0) {
+  return new RequestVerifier({ timestampWindowMs: 60_000, notBeforeMs, replayCache: new ReplayCache(60_000, 100, () => NOW), now: () => NOW });
+}
+
+describe('requestSigningBytes', () => {
+  it('separates operations and field boundaries', () => {
+    const a = requestSigningBytes('poll', [new Uint8Array([1, 2]), new Uint8Array([3])], 1, nonce(0));
+    const b = requestSigningBytes('poll', [new Uint8Array([1]), new Uint8Array([2, 3])], 1, nonce(0));
+    const c = requestSigningBytes('ack', [new Uint8Array([1, 2]), new Uint8Array([3])], 1, nonce(0));
+    assert.notDeepEqual(a, b);
+    assert.notDeepEqual(a, c);
+  });
+
+  it('rejects a nonce of the wrong length', () => {
+    assert.throws(() => requestSigningBytes('poll', [], 1, new Uint8Array(15)), { name: 'ProviderValidationError' });
+  });
+});
+
+describe('listDigest', () => {
+  it('depends on the order and the number of items', () => {
+    const x = new Uint8Array([1]);
+    const y = new Uint8Array([2]);
+    assert.notDeepEqual(listDigest([x, y]), listDigest([y, x]));
+    assert.notDeepEqual(listDigest([]), listDigest([new Uint8Array(0)]));
+  });
+});
+
+describe('RequestVerifier', () => {
+  const k = generateEd25519KeyPair();
+  const pub = ed25519PublicKey(k.publicKey);
+  const fields = [new Uint8Array(32).fill(9)];
+
+  it('accepts a fresh signed request once and refuses its replay', () => {
+    const v = verifier();
+    const sig = signRequest(k.privateKey, 'poll', fields, NOW, nonce(1));
+    v.verify('poll', fields, NOW, nonce(1), [{ key: pub, signature: sig }]);
+    assert.throws(() => v.verify('poll', fields, NOW, nonce(1), [{ key: pub, signature: sig }]), { name: 'RequestAuthError', reason: 'replayed_nonce' });
+  });
+
+  it('refuses a signature with one flipped bit, by another key or for another op', () => {
+    const v = verifier();
+    const sig = signRequest(k.privateKey, 'poll', fields, NOW, nonce(2));
+    const flipped = Buffer.from(sig);
+    flipped[5] ^= 0x10;
+    assert.throws(() => v.verify('poll', fields, NOW, nonce(2), [{ key: pub, signature: flipped }]), { name: 'RequestAuthError', reason: 'bad_signature' });
+    const other = ed25519PublicKey(generateEd25519KeyPair().publicKey);
+    assert.throws(() => v.verify('poll', fields, NOW, nonce(2), [{ key: other, signature: sig }]), { name: 'RequestAuthError', reason: 'bad_signature' });
+    assert.throws(() => v.verify('ack', fields, NOW, nonce(2), [{ key: pub, signature: sig }]), { name: 'RequestAuthError', reason: 'bad_signature' });
+    assert.throws(() => v.verify('poll', fields, NOW, nonce(2), [{ key: pub, signature: sig.subarray(0, 63) }]), { name: 'RequestAuthError', reason: 'bad_signature' });
+  });
+
+  it('does not let a failed signature burn the nonce', () => {
+    const v = verifier();
+    const sig = signRequest(k.privateKey, 'poll', fields, NOW, nonce(3));
+    assert.throws(() => v.verify('poll', fields, NOW, nonce(3), [{ key: pub, signature: new Uint8Array(64) }]), { name: 'RequestAuthError' });
+    v.verify('poll', fields, NOW, nonce(3), [{ key: pub, signature: sig }]);
+  });
+
+  it('refuses timestamps outside the window or before the provider started', () => {
+    const v = verifier(NOW - 1000);
+    const old = NOW - 60_001;
+    assert.throws(() => v.verify('poll', fields, old, nonce(4), [{ key: pub, signature: signRequest(k.privateKey, 'poll', fields, old, nonce(4)) }]), { name: 'RequestAuthError', reason: 'stale_timestamp' });
+    const future = NOW + 60_001;
+    assert.throws(() => v.verify('poll', fields, future, nonce(5), [{ key: pub, signature: signRequest(k.privateKey, 'poll', fields, future, nonce(5)) }]), { name: 'RequestAuthError', reason: 'stale_timestamp' });
+    const beforeStart = NOW - 2000;
+    assert.throws(() => v.verify('poll', fields, beforeStart, nonce(6), [{ key: pub, signature: signRequest(k.privateKey, 'poll', fields, beforeStart, nonce(6)) }]), { name: 'RequestAuthError', reason: 'stale_timestamp' });
+  });
+});
