@@ -25,7 +25,7 @@ export class WrongPassphraseError extends ClientLibError {
   }
 }
 
-export type StoreErrorReason = 'missing' | 'bad-header' | 'unsupported-version' | 'weak-kdf' | 'corrupt-record' | 'closed' | 'exists';
+export type StoreErrorReason = 'missing' | 'bad-header' | 'unsupported-version' | 'corrupt-record' | 'closed' | 'exists';
 
 /** The store's files are damaged, from an unknown version, or the store is used after close. */
 export class SecureStoreError extends ClientLibError {

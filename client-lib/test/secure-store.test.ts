@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { open as openLmdb } from 'lmdb';
 import { utf8ToBytes } from '../src/bytes.js';
 import { SecureStore } from '../src/secure-store.js';
 import { makeTempDir, TEST_SCRYPT } from './helpers.js';
@@ -109,5 +110,36 @@ describe('SecureStore', () => {
 
   it('rejects scrypt parameters out of bounds with a path-prefixed message', async () => {
     await assert.rejects(open('x', { scrypt: { N: 1000 } }), (e: Error) => e.name === 'InvalidArgumentError' && e.message.startsWith('secureStore.scrypt.N:'));
+  });
+
+  it('refuses a value moved to another slot on disk as a corrupt record', async () => {
+    const store = await open();
+    await store.table('contacts').put('a', Uint8Array.of(1));
+    await store.table('contacts').put('b', Uint8Array.of(2));
+    await store.close();
+    const raw = openLmdb({ path: join(tmp.dir, 'client.mdb'), noSubdir: true, maxDbs: 16 });
+    const db = raw.openDB<Uint8Array, Uint8Array>({ name: 't:contacts', encoding: 'binary', keyEncoding: 'binary' });
+    const [x, y] = [...db.getRange()];
+    await db.put(x.key as Uint8Array, y.value);
+    await raw.close();
+    const again = await open();
+    const t = again.table('contacts');
+    assert.throws(() => [...t.entries()], { name: 'SecureStoreError', reason: 'corrupt-record' });
+    await again.close();
+  });
+
+  it('refuses an edited header as a wrong passphrase, and a foreign one as a bad header', async () => {
+    const store = await open();
+    await store.close();
+    const raw = openLmdb({ path: join(tmp.dir, 'client.mdb'), noSubdir: true, maxDbs: 16 });
+    const header = raw.openDB<string, string>({ name: 'header', encoding: 'string' });
+    const h = JSON.parse(header.get('header') as string);
+    await header.put('header', JSON.stringify({ ...h, r: h.r + 1 }));
+    await raw.close();
+    await assert.rejects(open(), { name: 'WrongPassphraseError' });
+    const raw2 = openLmdb({ path: join(tmp.dir, 'client.mdb'), noSubdir: true, maxDbs: 16 });
+    await raw2.openDB<string, string>({ name: 'header', encoding: 'string' }).put('header', '{"format":"other"}');
+    await raw2.close();
+    await assert.rejects(open(), { name: 'SecureStoreError', reason: 'bad-header' });
   });
 });

@@ -10,6 +10,7 @@ import {
   toHex,
   verifyConsensus,
   type Consensus,
+  type Ed25519Signer,
   type SignedConsensusJson,
 } from '@strata/core';
 import { makeTestNetwork, testSigner, TEST_GEOMETRY_HASH, TEST_PARAMS } from './fixtures.js';

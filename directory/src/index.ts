@@ -1,1 +1,12 @@
-export {};
+// @strata/directory public API.
+export * from './agreement.js';
+export * from './authority.js';
+export * from './cli.js';
+export * from './config.js';
+export * from './daemon.js';
+export * from './errors.js';
+export * from './messages.js';
+export * from './schedule.js';
+export * from './server.js';
+export * from './store.js';
+export * from './local-authorities.js';

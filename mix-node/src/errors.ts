@@ -5,14 +5,6 @@ export class MixArgumentError extends TypeError {
   override name = 'MixArgumentError';
 }
 
-/** The mix node configuration is invalid; the message is prefixed with the offending path. */
-export class MixConfigError extends Error {
-  override name = 'MixConfigError';
-  constructor(readonly path: string, detail: string) {
-    super(`${path}: ${detail}`);
-  }
-}
-
 /** A component was used after it was closed. */
 export class MixClosedError extends Error {
   override name = 'MixClosedError';

@@ -1,5 +1,6 @@
 // Prometheus metrics of the mix node: `strata_mix_<thing>_{total,seconds}`, fixed label sets.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { StrataMetrics } from '@strata/core/metrics';
+import { Counter, Gauge, type Histogram, type Registry } from 'prom-client';
 
 /** Every reason a packet can be dropped; the `reason` label takes only these values. */
 export const DROP_REASONS = [
@@ -10,7 +11,7 @@ export const DROP_REASONS = [
   // back-pressure and shutdown
   'queue_full', 'worker_queue_full', 'shutting_down',
   // routing
-  'not_a_forward_hop', 'unknown_next_hop', 'peer_not_allowed', 'link_down',
+  'not_a_forward_hop', 'unknown_next_hop', 'next_hop_not_allowed', 'peer_not_allowed', 'not_in_consensus', 'link_down',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -39,40 +40,41 @@ export class MixMetrics {
   private lastSampleMs = performance.now();
   private queueDepthSource: (() => number) | undefined;
 
-  constructor(registry: Registry = new Registry()) {
+  constructor(readonly strata: StrataMetrics = new StrataMetrics('mix')) {
+    const registry = strata.registry;
     this.registry = registry;
-    const r = [registry];
-    this.packetsIn = new Counter({ name: 'strata_mix_packets_in_total', help: 'Sphinx packets received on links', registers: r });
-    this.packetsOut = new Counter({ name: 'strata_mix_packets_out_total', help: 'Sphinx packets sent on links, by kind (forward|loop)', labelNames: ['kind'], registers: r });
-    this.dropped = new Counter({ name: 'strata_mix_packets_dropped_total', help: 'Packets dropped, by reason', labelNames: ['reason'], registers: r });
-    this.unwrapFailures = new Counter({ name: 'strata_mix_unwrap_failures_total', help: 'Sphinx unwrap failures, by reason', labelNames: ['reason'], registers: r });
-    this.replays = new Counter({ name: 'strata_mix_replays_total', help: 'Packets refused as replays', registers: r });
+    this.packetsIn = strata.counter('packets_in', 'Sphinx packets received on links');
+    this.packetsOut = strata.counter('packets_out', 'Sphinx packets sent on links, by kind (forward|loop)', ['kind'] as const);
+    this.dropped = strata.counter('packets_dropped', 'Packets dropped, by reason', ['reason'] as const);
+    this.unwrapFailures = strata.counter('unwrap_failures', 'Sphinx unwrap failures, by reason', ['reason'] as const);
+    this.replays = strata.counter('replays', 'Packets refused as replays');
+    this.lateness = strata.histogram('lateness', 'Dispatch time minus due time (arrival + NodeDelay)', [], LATENESS_BUCKETS_SECONDS);
+    this.loopsSent = strata.counter('loops_sent', 'Mix loop cover packets sent (λM)');
+    this.loopsReturned = strata.counter('loops_returned', 'Mix loop cover packets that came back');
+    this.loopReturnRatio = strata.gauge('loop_return_ratio', 'Loops returned / loops due back over the last window (a falling ratio hints at an (n-1) attack)');
+    // Levels read from their sources at scrape time (same registry and naming as StrataMetrics).
     this.queueDepth = new Gauge({
       name: 'strata_mix_delay_queue_packets',
       help: 'Packets held in the delay queue',
-      registers: r,
+      registers: [registry],
       collect: () => {
         if (this.queueDepthSource) this.queueDepth.set(this.queueDepthSource());
       },
     });
-    this.lateness = new Histogram({ name: 'strata_mix_lateness_seconds', help: 'Dispatch time minus due time (arrival + NodeDelay)', buckets: LATENESS_BUCKETS_SECONDS, registers: r });
     // Sampled once per scrape, in the collect of the first of the two worker metrics.
     this.workerBusy = new Counter({
       name: 'strata_mix_worker_busy_seconds_total',
       help: 'Time each unwrap worker spent unwrapping',
       labelNames: ['worker'],
-      registers: r,
+      registers: [registry],
       collect: () => this.sampleWorkers(),
     });
     this.workerUtilisation = new Gauge({
       name: 'strata_mix_worker_utilisation',
       help: 'Fraction of time each unwrap worker was busy since the previous scrape',
       labelNames: ['worker'],
-      registers: r,
+      registers: [registry],
     });
-    this.loopsSent = new Counter({ name: 'strata_mix_loops_sent_total', help: 'Mix loop cover packets sent (λM)', registers: r });
-    this.loopsReturned = new Counter({ name: 'strata_mix_loops_returned_total', help: 'Mix loop cover packets that came back', registers: r });
-    this.loopReturnRatio = new Gauge({ name: 'strata_mix_loop_return_ratio', help: 'Loops returned / loops sent over the last window (a falling ratio hints at an (n-1) attack)', registers: r });
     for (const reason of DROP_REASONS) this.dropped.inc({ reason }, 0);
     this.packetsOut.inc({ kind: 'forward' }, 0);
     this.packetsOut.inc({ kind: 'loop' }, 0);

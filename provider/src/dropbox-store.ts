@@ -6,6 +6,7 @@ import { GroupCommit } from './group-commit.js';
 import {
   ALIAS_BYTES,
   MESSAGE_ID_BYTES,
+  MESSAGE_KEY_BYTES,
   SEQ_PER_MS,
   SequenceSource,
   aliasRange,
@@ -14,7 +15,7 @@ import {
   messageKey,
 } from './message-key.js';
 import type { ProviderMetrics } from './metrics.js';
-import { encodePollResponse, type PollEntry, type PollResponse } from './poll-response.js';
+import { PollResponseWriter, type PollEntry, type PollResponse } from './poll-response.js';
 import { ED25519_KEY_BYTES, ed25519PublicKey } from './request-signing.js';
 
 export const ACCOUNT_BYTES = 32;
@@ -45,6 +46,8 @@ interface AliasState {
   keyObject?: KeyObject;
   /** Messages on disk or in a pending commit (reserved against the quota). */
   count: number;
+  /** Ack records on disk: when 0, polls skip the per-message ack lookups. */
+  acks: number;
 }
 
 interface AccountState {
@@ -130,9 +133,13 @@ export class DropboxStore {
       for (const last of this.#messagesDb.getKeys({ start: range.end, end: range.start, reverse: true, limit: 1 })) {
         this.#seq.observe(decodeMessageId(last.subarray(ALIAS_BYTES)));
       }
-      this.#aliases.set(hex(alias), { aliasKey: Buffer.from(value.subarray(0, ED25519_KEY_BYTES)), account, count });
+      this.#aliases.set(hex(alias), { aliasKey: Buffer.from(value.subarray(0, ED25519_KEY_BYTES)), account, count, acks: 0 });
       const acc = this.#accounts.get(account);
       if (acc) acc.aliases++;
+    }
+    for (const key of this.#acksDb.getKeys({})) {
+      const s = this.#aliases.get(hex(key.subarray(0, ALIAS_BYTES)));
+      if (s) s.acks++;
     }
   }
 
@@ -188,7 +195,7 @@ export class DropboxStore {
         throw new QuotaExceededError('account_aliases', this.options.maxAliasesPerAccount);
       }
       this.#aliasesDb.putSync(Buffer.from(alias), Buffer.concat([key, Buffer.from(account)]));
-      this.#aliases.set(a, { aliasKey: key, account: acct, count: 0 });
+      this.#aliases.set(a, { aliasKey: key, account: acct, count: 0, acks: 0 });
       state.aliases++;
       return { created: true };
     });
@@ -261,6 +268,28 @@ export class DropboxStore {
    * skipping expired ones. The caller has authenticated the request (alias key signature).
    */
   poll(alias: Uint8Array, device: Uint8Array): PollResponse {
+    const entries: PollEntry[] = [];
+    const more = this.#scan(alias, device, (id, payload) => {
+      entries.push({ id: Buffer.from(id), payload: Buffer.from(payload) });
+      return entries.length < this.options.pollEntries;
+    });
+    this.#countPoll(entries.length);
+    return { entries, more };
+  }
+
+  /** `poll` encoded as the fixed-size response (see poll-response.ts), built without extra copies. */
+  pollEncoded(alias: Uint8Array, device: Uint8Array): Buffer {
+    const w = new PollResponseWriter(this.options.pollEntries, this.options.messageBytes);
+    const more = this.#scan(alias, device, (id, payload) => {
+      w.add(id, payload);
+      return !w.full;
+    });
+    this.#countPoll(w.count);
+    return w.finish(more);
+  }
+
+  /** Visit unacknowledged, unexpired messages until `visit` returns false; returns true when more remain. */
+  #scan(alias: Uint8Array, device: Uint8Array, visit: (id: Buffer, payload: Buffer) => boolean): boolean {
     assertBytes('alias', alias, ALIAS_BYTES);
     assertBytes('device', device, DEVICE_BYTES);
     this.#assertOpen();
@@ -268,33 +297,32 @@ export class DropboxStore {
     if (!state) throw new UnknownAliasError();
     const acct = this.#accounts.get(state.account);
     if (!acct || !acct.devices.some((d) => d.equals(device))) throw new UnknownDeviceError('unknown_device');
-    const cutoff = encodeMessageId(this.#cutoffSeq());
-    const range = aliasRange(alias);
-    const entries: PollEntry[] = [];
-    let more = false;
-    const ackKey = Buffer.alloc(ALIAS_BYTES + MESSAGE_ID_BYTES + DEVICE_BYTES);
-    ackKey.set(device, ALIAS_BYTES + MESSAGE_ID_BYTES);
-    for (const { key, value } of this.#messagesDb.getRange({ start: Buffer.concat([alias, cutoff]), end: range.end })) {
-      key.copy(ackKey, 0, 0, ALIAS_BYTES + MESSAGE_ID_BYTES);
-      if (this.#acksDb.doesExist(ackKey)) continue;
-      if (entries.length === this.options.pollEntries) {
-        more = true;
-        break;
+    if (state.count === 0) return false;
+    const start = Buffer.allocUnsafe(MESSAGE_KEY_BYTES);
+    start.set(alias, 0);
+    start.set(encodeMessageId(this.#cutoffSeq()), ALIAS_BYTES);
+    const end = Buffer.alloc(MESSAGE_KEY_BYTES, 0xff);
+    end.set(alias, 0);
+    const ackKey = state.acks > 0 ? Buffer.alloc(MESSAGE_KEY_BYTES + DEVICE_BYTES) : undefined;
+    ackKey?.set(device, MESSAGE_KEY_BYTES);
+    let wanting = true;
+    for (const { key, value } of this.#messagesDb.getRange({ start, end })) {
+      if (ackKey) {
+        key.copy(ackKey, 0, 0, MESSAGE_KEY_BYTES);
+        if (this.#acksDb.doesExist(ackKey)) continue;
       }
-      entries.push({ id: Buffer.from(key.subarray(ALIAS_BYTES)), payload: Buffer.from(value) });
+      if (!wanting) return true;
+      wanting = visit(key.subarray(ALIAS_BYTES), value);
     }
-    const m = this.options.metrics;
-    if (m) {
-      m.polls.inc();
-      m.pollEntries.inc({ kind: 'real' }, entries.length);
-      m.pollEntries.inc({ kind: 'dummy' }, this.options.pollEntries - entries.length);
-    }
-    return { entries, more };
+    return false;
   }
 
-  /** `poll` encoded as the fixed-size response (see poll-response.ts). */
-  pollEncoded(alias: Uint8Array, device: Uint8Array): Buffer {
-    return encodePollResponse(this.poll(alias, device), this.options.pollEntries, this.options.messageBytes);
+  #countPoll(real: number): void {
+    const m = this.options.metrics;
+    if (!m) return;
+    m.polls.inc();
+    m.pollEntries.inc({ kind: 'real' }, real);
+    m.pollEntries.inc({ kind: 'dummy' }, this.options.pollEntries - real);
   }
 
   /**
@@ -324,11 +352,12 @@ export class DropboxStore {
         // transaction semantics), so two devices acking in one batch still remove the message.
         const allAcked = acct.devices.every((d) => d.equals(dev) || this.#acksDb.doesExist(Buffer.concat([key, d])));
         if (allAcked) {
-          this.#removeMessage(key);
+          state.acks -= this.#removeMessage(key);
           state.count--;
           removed++;
-        } else {
+        } else if (!this.#acksDb.doesExist(Buffer.concat([key, dev]))) {
           this.#acksDb.putSync(Buffer.concat([key, dev]), Buffer.alloc(0));
+          state.acks++;
         }
       }
       return { acknowledged, removed };
@@ -337,12 +366,14 @@ export class DropboxStore {
     return result;
   }
 
-  #removeMessage(key: Buffer): void {
+  /** Remove a message and its ack records; returns the number of ack records removed. */
+  #removeMessage(key: Buffer): number {
     this.#messagesDb.removeSync(key);
     const end = Buffer.concat([key, Buffer.alloc(DEVICE_BYTES + 1, 0xff)]);
     // Collect first: never delete under a live cursor.
     const ackKeys = Array.from(this.#acksDb.getKeys({ start: key, end }), (k) => Buffer.from(k));
     for (const ackKey of ackKeys) this.#acksDb.removeSync(ackKey);
+    return ackKeys.length;
   }
 
   #cutoffSeq(): number {
@@ -363,7 +394,7 @@ export class DropboxStore {
           const range = { start: aliasRange(alias).start, end: Buffer.concat([alias, cutoff]), limit: SWEEP_BATCH - n };
           const keys = Array.from(this.#messagesDb.getKeys(range), (k) => Buffer.from(k));
           for (const key of keys) {
-            this.#removeMessage(key);
+            state.acks -= this.#removeMessage(key);
             state.count--;
             if (++n >= SWEEP_BATCH) return n;
           }

@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { assertArray, assertBytes, assertInteger } from './assert.js';
-import { DecodeError } from './errors.js';
+import { DecodeError, ProviderValidationError } from './errors.js';
 import { MESSAGE_ID_BYTES } from './message-key.js';
 
 /**
@@ -32,32 +32,64 @@ export function pollResponseBytes(entries: number, messageBytes: number): number
   return POLL_RESPONSE_HEADER_BYTES + entries * (1 + MESSAGE_ID_BYTES + messageBytes);
 }
 
-export function encodePollResponse(res: PollResponse, entries: number, messageBytes: number): Buffer {
-  assertInteger('entries', entries, 1, 65535);
-  assertInteger('messageBytes', messageBytes, 1, 65535);
-  assertArray('res.entries', res.entries, entries);
-  const out = Buffer.allocUnsafe(pollResponseBytes(entries, messageBytes));
-  POLL_RESPONSE_MAGIC.copy(out, 0);
-  out.writeUInt16BE(entries, 4);
-  out.writeUInt16BE(messageBytes, 6);
-  out[8] = res.more ? 1 : 0;
-  out[9] = 0;
-  let off = POLL_RESPONSE_HEADER_BYTES;
-  for (let i = 0; i < entries; i++) {
-    const e = res.entries[i];
-    if (e !== undefined) {
-      assertBytes(`res.entries[${i}].id`, e.id, MESSAGE_ID_BYTES);
-      assertBytes(`res.entries[${i}].payload`, e.payload, messageBytes);
-      out[off] = 1;
-      out.set(e.id, off + 1);
-      out.set(e.payload, off + 1 + MESSAGE_ID_BYTES);
-    } else {
-      out[off] = 0;
-      randomFillSync(out, off + 1, MESSAGE_ID_BYTES + messageBytes);
-    }
-    off += 1 + MESSAGE_ID_BYTES + messageBytes;
+/**
+ * Builds one fixed-size response in place: `add` copies real entries straight into the output,
+ * `finish` pads the rest with dummies. (The poll hot path uses this to avoid a second copy.)
+ */
+export class PollResponseWriter {
+  readonly #out: Buffer;
+  #count = 0;
+  #off = POLL_RESPONSE_HEADER_BYTES;
+
+  constructor(readonly entries: number, readonly messageBytes: number) {
+    assertInteger('entries', entries, 1, 65535);
+    assertInteger('messageBytes', messageBytes, 1, 65535);
+    this.#out = Buffer.allocUnsafe(pollResponseBytes(entries, messageBytes));
+    POLL_RESPONSE_MAGIC.copy(this.#out, 0);
+    this.#out.writeUInt16BE(entries, 4);
+    this.#out.writeUInt16BE(messageBytes, 6);
   }
-  return out;
+
+  get full(): boolean {
+    return this.#count === this.entries;
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  add(id: Uint8Array, payload: Uint8Array): void {
+    if (this.full) throw new ProviderValidationError('bad_length', `entries: at most ${this.entries}`);
+    assertBytes('id', id, MESSAGE_ID_BYTES);
+    assertBytes('payload', payload, this.messageBytes);
+    this.#out[this.#off] = 1;
+    this.#out.set(id, this.#off + 1);
+    this.#out.set(payload, this.#off + 1 + MESSAGE_ID_BYTES);
+    this.#off += 1 + MESSAGE_ID_BYTES + this.messageBytes;
+    this.#count++;
+  }
+
+  finish(more: boolean): Buffer {
+    this.#out[8] = more ? 1 : 0;
+    this.#out[9] = 0;
+    for (; this.#count < this.entries; this.#count++) {
+      this.#out[this.#off] = 0;
+      randomFillSync(this.#out, this.#off + 1, MESSAGE_ID_BYTES + this.messageBytes);
+      this.#off += 1 + MESSAGE_ID_BYTES + this.messageBytes;
+    }
+    return this.#out;
+  }
+}
+
+export function encodePollResponse(res: PollResponse, entries: number, messageBytes: number): Buffer {
+  const w = new PollResponseWriter(entries, messageBytes);
+  assertArray('res.entries', res.entries, entries);
+  res.entries.forEach((e, i) => {
+    assertBytes(`res.entries[${i}].id`, e.id, MESSAGE_ID_BYTES);
+    assertBytes(`res.entries[${i}].payload`, e.payload, messageBytes);
+    w.add(e.id, e.payload);
+  });
+  return w.finish(res.more);
 }
 
 /** Decode a poll response, dropping the dummies; throws DecodeError on any malformation. */

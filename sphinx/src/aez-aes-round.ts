@@ -14,7 +14,7 @@
  * The T-tables are built for that layout (T1..T3 are byte rotations of T0).
  *
  * The tables make these rounds variable-time (cache-timing), like Yawning Angel's round_vartime.go
- * that Katzenpost used: see the report / docs for this known limitation.
+ * that Katzenpost used (a known limitation of any table-based software AES).
  *
  * Scratch state lives at module level (JS runs one call at a time per isolate; workers get their
  * own module instance). Nothing here allocates after module load.
@@ -65,18 +65,32 @@ for (let x = 0; x < 256; x++) {
   T3[x] = (w << 24) | (w >>> 8);
 }
 
+/**
+ * The tables, for callers that expand AES4 inline in a hot loop (V8 does not inline a function of
+ * aes4's size). Read-only by contract.
+ */
+export const AES_T0: Int32Array = T0;
+export const AES_T1: Int32Array = T1;
+export const AES_T2: Int32Array = T2;
+export const AES_T3: Int32Array = T3;
+
+// V8 keeps exported bindings in module cells (a load plus a hole check on every access), so the
+// hot code below uses these unexported names and exports aliases of the same arrays.
+const KEY = new Int32Array(12);
+const OUT = new Int32Array(4);
+
 /** Round-key words: I (0..3), J (4..7), L (8..11), little-endian column words. */
-export const AES_KEY_WORDS = new Int32Array(12);
+export const AES_KEY_WORDS: Int32Array = KEY;
 
 /** Output of the last aes4/aes10 call (four little-endian column words). */
-export const AES_OUT = new Int32Array(4);
+export const AES_OUT: Int32Array = OUT;
 
 /**
  * AES4 of the (already whitened) block x0..x3: four full rounds with keys J, I, L, 0.
  * Result in AES_OUT. ShiftRows: output column c row r comes from input column c+r.
  */
 export function aes4(x0: number, x1: number, x2: number, x3: number): void {
-  const k = AES_KEY_WORDS;
+  const k = KEY;
   let s0 = x0;
   let s1 = x1;
   let s2 = x2;
@@ -93,7 +107,7 @@ export function aes4(x0: number, x1: number, x2: number, x3: number): void {
   t1 = T0[s1 & 255] ^ T1[(s2 >>> 8) & 255] ^ T2[(s3 >>> 16) & 255] ^ T3[s0 >>> 24] ^ k[9];
   t2 = T0[s2 & 255] ^ T1[(s3 >>> 8) & 255] ^ T2[(s0 >>> 16) & 255] ^ T3[s1 >>> 24] ^ k[10];
   t3 = T0[s3 & 255] ^ T1[(s0 >>> 8) & 255] ^ T2[(s1 >>> 16) & 255] ^ T3[s2 >>> 24] ^ k[11];
-  const o = AES_OUT;
+  const o = OUT;
   o[0] = T0[t0 & 255] ^ T1[(t1 >>> 8) & 255] ^ T2[(t2 >>> 16) & 255] ^ T3[t3 >>> 24];
   o[1] = T0[t1 & 255] ^ T1[(t2 >>> 8) & 255] ^ T2[(t3 >>> 16) & 255] ^ T3[t0 >>> 24];
   o[2] = T0[t2 & 255] ^ T1[(t3 >>> 8) & 255] ^ T2[(t0 >>> 16) & 255] ^ T3[t1 >>> 24];
@@ -102,7 +116,7 @@ export function aes4(x0: number, x1: number, x2: number, x3: number): void {
 
 /** AES10 of the (already whitened) block x0..x3: ten full rounds, keys I, J, L, I, J, L, I, J, L, I. */
 export function aes10(x0: number, x1: number, x2: number, x3: number): void {
-  const k = AES_KEY_WORDS;
+  const k = KEY;
   let s0 = x0;
   let s1 = x1;
   let s2 = x2;
@@ -118,7 +132,7 @@ export function aes10(x0: number, x1: number, x2: number, x3: number): void {
     s2 = t2;
     s3 = t3;
   }
-  const o = AES_OUT;
+  const o = OUT;
   o[0] = s0;
   o[1] = s1;
   o[2] = s2;

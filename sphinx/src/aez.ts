@@ -25,8 +25,21 @@
  *    (same as the Go round_vartime.go); the tau check is constant-time.
  */
 import { blake2b } from '@noble/hashes/blake2.js';
-import { assertArray, assertBytes, assertCondition, assertInt } from './assert.js';
-import { AES_KEY_WORDS, AES_LITTLE_ENDIAN, AES_OUT, aes10, aes4 } from './aez-aes-round.js';
+import { assertArray, assertBytes, assertInt } from './assert.js';
+import * as round from './aez-aes-round.js';
+import { SphinxError } from './errors.js';
+
+// Imported bindings are module cells in V8 (a load and a hole check per access): hot code uses
+// these module-local aliases instead.
+const AES_KEY_WORDS = round.AES_KEY_WORDS;
+const AES_OUT = round.AES_OUT;
+const AES_LITTLE_ENDIAN = round.AES_LITTLE_ENDIAN;
+const aes4 = round.aes4;
+const aes10 = round.aes10;
+const AES_T0 = round.AES_T0;
+const AES_T1 = round.AES_T1;
+const AES_T2 = round.AES_T2;
+const AES_T3 = round.AES_T3;
 
 export const AEZ_KEY_BYTES = 48;
 export const AEZ_BLOCK_BYTES = 16;
@@ -38,7 +51,7 @@ export const AEZ_MAX_AD_STRINGS = 2 ** 24;
 const SCRATCH_KEEP_BYTES = 64 * 1024;
 
 /** Thrown by aezDecrypt when tau > 0 and the ciphertext does not authenticate. */
-export class AezAuthenticationError extends Error {
+export class AezAuthenticationError extends SphinxError {
   override name = 'AezAuthenticationError';
   constructor(message = 'aez: ciphertext failed authentication') {
     super(message);
@@ -59,6 +72,7 @@ const J3 = new Int32Array(4);
 const J4 = new Int32Array(4);
 const JX = new Int32Array(4); // (5+k)·J for the k-th AD string
 const ICUR = new Int32Array(4);
+const PASS_XY = new Int32Array(4); // X or Y returned by corePass1 / corePass2
 const DELTA = new Int32Array(4);
 const BLK = new Int32Array(8);
 const BLK8 = new Uint8Array(BLK.buffer);
@@ -79,24 +93,57 @@ const EMPTY_AD: readonly Uint8Array[] = Object.freeze([]);
 // Argument checks (every exported function)
 // ---------------------------------------------------------------------------------------------
 
-function checkCommon(fn: string, key: unknown, nonce: unknown, data: unknown, dataName: string): void {
-  assertCondition(AES_LITTLE_ENDIAN, fn, 'big-endian platforms are not supported');
-  assertBytes(key, `${fn}.key`);
-  assertBytes(nonce, `${fn}.nonce`);
-  assertBytes(data, `${fn}.${dataName}`);
+/** Argument paths for error messages, built once (not on every call). */
+interface ArgPaths {
+  readonly fn: string;
+  readonly key: string;
+  readonly nonce: string;
+  readonly data: string;
+  readonly tau: string;
+  readonly ad: string;
+  readonly dst: string;
 }
 
-function checkTau(fn: string, tau: unknown): number {
+function argPaths(fn: string, data: string): ArgPaths {
+  return Object.freeze({
+    fn,
+    key: `${fn}.key`,
+    nonce: `${fn}.nonce`,
+    data: `${fn}.${data}`,
+    tau: `${fn}.tau`,
+    ad: `${fn}.ad`,
+    dst: `${fn}.dst`,
+  });
+}
+
+const ENCRYPT_ARGS = argPaths('aezEncrypt', 'plaintext');
+const DECRYPT_ARGS = argPaths('aezDecrypt', 'ciphertext');
+const ENCRYPT_INTO_ARGS = argPaths('aezEncryptInto', 'src');
+const DECRYPT_INTO_ARGS = argPaths('aezDecryptInto', 'src');
+
+function checkCommon(p: ArgPaths, key: unknown, nonce: unknown, data: unknown): void {
+  if (!AES_LITTLE_ENDIAN) throw new SphinxError(`${p.fn}: AEZ needs a little-endian platform`);
+  assertBytes(key, p.key);
+  assertBytes(nonce, p.nonce);
+  assertBytes(data, p.data);
+}
+
+function checkTau(p: ArgPaths, tau: unknown): number {
   if (tau === undefined) return 0;
-  assertInt(tau, `${fn}.tau`, 0, AEZ_MAX_TAU_BYTES);
+  assertInt(tau, p.tau, 0, AEZ_MAX_TAU_BYTES);
   return tau;
 }
 
-function checkAd(fn: string, ad: unknown): readonly Uint8Array[] {
+function checkAd(p: ArgPaths, ad: unknown): readonly Uint8Array[] {
   if (ad === undefined) return EMPTY_AD;
-  assertArray(ad, `${fn}.ad`, 0, AEZ_MAX_AD_STRINGS);
-  for (let k = 0; k < ad.length; k++) assertBytes(ad[k], `${fn}.ad[${k}]`);
+  assertArray(ad, p.ad, 0, AEZ_MAX_AD_STRINGS);
+  for (let k = 0; k < ad.length; k++) assertBytes(ad[k], `${p.ad}[${k}]`);
   return ad as readonly Uint8Array[];
+}
+
+function checkInto(p: ArgPaths, key: unknown, nonce: unknown, src: unknown, dst: unknown): void {
+  checkCommon(p, key, nonce, src);
+  assertBytes(dst, p.dst, (src as Uint8Array).length);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,6 +298,216 @@ function aezPrf(out: Uint8Array, tau: number): void {
 // AEZ-core (|X| >= 32 bytes)
 // ---------------------------------------------------------------------------------------------
 
+// The two passes carry almost all the work (5 AES4 per 32 bytes), so AES4 is expanded inline here
+// (same rounds as aes4() in aez-aes-round.ts: keys J, I, L, 0), with keys and tables in locals.
+
+/** Returns X (AEZ-core pass 1 result) in PASS_XY; the intermediate (W_i, X_i) replace (M_i, M_i') in w. */
+function corePass1(w: Int32Array, m: number): void {
+  const T0 = AES_T0, T1 = AES_T1, T2 = AES_T2, T3 = AES_T3;
+  const k = AES_KEY_WORDS;
+  const kI0 = k[0], kI1 = k[1], kI2 = k[2], kI3 = k[3];
+  const kJ0 = k[4], kJ1 = k[5], kJ2 = k[6], kJ3 = k[7];
+  const kL0 = k[8], kL1 = k[9], kL2 = k[10], kL3 = k[11];
+  const lm = LM;
+  let x0 = 0, x1 = 0, x2 = 0, x3 = 0;
+  let c0 = I2[0], c1 = I2[1], c2 = I2[2], c3 = I2[3]; // 2^⌈i/8⌉ I
+  let e0: number, e1: number, e2: number, e3: number;
+  let f0: number, f1: number, f2: number, f3: number;
+  for (let i = 1, p = 0; i <= m; i++, p += 8) {
+    const lo = (i & 7) << 2;
+    // W_i = M_i ⊕ E^{1,i}(M_i'), E^{1,i}(X) = AES4(X ⊕ J ⊕ 2^⌈i/8⌉ I ⊕ (i mod 8) L)
+    e0 = w[p + 4] ^ kJ0 ^ c0 ^ lm[lo];
+    e1 = w[p + 5] ^ kJ1 ^ c1 ^ lm[lo + 1];
+    e2 = w[p + 6] ^ kJ2 ^ c2 ^ lm[lo + 2];
+    e3 = w[p + 7] ^ kJ3 ^ c3 ^ lm[lo + 3];
+    f0 = T0[e0 & 255] ^ T1[(e1 >>> 8) & 255] ^ T2[(e2 >>> 16) & 255] ^ T3[e3 >>> 24] ^ kJ0;
+    f1 = T0[e1 & 255] ^ T1[(e2 >>> 8) & 255] ^ T2[(e3 >>> 16) & 255] ^ T3[e0 >>> 24] ^ kJ1;
+    f2 = T0[e2 & 255] ^ T1[(e3 >>> 8) & 255] ^ T2[(e0 >>> 16) & 255] ^ T3[e1 >>> 24] ^ kJ2;
+    f3 = T0[e3 & 255] ^ T1[(e0 >>> 8) & 255] ^ T2[(e1 >>> 16) & 255] ^ T3[e2 >>> 24] ^ kJ3;
+    e0 = T0[f0 & 255] ^ T1[(f1 >>> 8) & 255] ^ T2[(f2 >>> 16) & 255] ^ T3[f3 >>> 24] ^ kI0;
+    e1 = T0[f1 & 255] ^ T1[(f2 >>> 8) & 255] ^ T2[(f3 >>> 16) & 255] ^ T3[f0 >>> 24] ^ kI1;
+    e2 = T0[f2 & 255] ^ T1[(f3 >>> 8) & 255] ^ T2[(f0 >>> 16) & 255] ^ T3[f1 >>> 24] ^ kI2;
+    e3 = T0[f3 & 255] ^ T1[(f0 >>> 8) & 255] ^ T2[(f1 >>> 16) & 255] ^ T3[f2 >>> 24] ^ kI3;
+    f0 = T0[e0 & 255] ^ T1[(e1 >>> 8) & 255] ^ T2[(e2 >>> 16) & 255] ^ T3[e3 >>> 24] ^ kL0;
+    f1 = T0[e1 & 255] ^ T1[(e2 >>> 8) & 255] ^ T2[(e3 >>> 16) & 255] ^ T3[e0 >>> 24] ^ kL1;
+    f2 = T0[e2 & 255] ^ T1[(e3 >>> 8) & 255] ^ T2[(e0 >>> 16) & 255] ^ T3[e1 >>> 24] ^ kL2;
+    f3 = T0[e3 & 255] ^ T1[(e0 >>> 8) & 255] ^ T2[(e1 >>> 16) & 255] ^ T3[e2 >>> 24] ^ kL3;
+    e0 = T0[f0 & 255] ^ T1[(f1 >>> 8) & 255] ^ T2[(f2 >>> 16) & 255] ^ T3[f3 >>> 24];
+    e1 = T0[f1 & 255] ^ T1[(f2 >>> 8) & 255] ^ T2[(f3 >>> 16) & 255] ^ T3[f0 >>> 24];
+    e2 = T0[f2 & 255] ^ T1[(f3 >>> 8) & 255] ^ T2[(f0 >>> 16) & 255] ^ T3[f1 >>> 24];
+    e3 = T0[f3 & 255] ^ T1[(f0 >>> 8) & 255] ^ T2[(f1 >>> 16) & 255] ^ T3[f2 >>> 24];
+    const a0 = w[p] ^ e0;
+    const a1 = w[p + 1] ^ e1;
+    const a2 = w[p + 2] ^ e2;
+    const a3 = w[p + 3] ^ e3;
+    w[p] = a0;
+    w[p + 1] = a1;
+    w[p + 2] = a2;
+    w[p + 3] = a3;
+    // X_i = M_i' ⊕ E^{0,0}(W_i), E^{0,0}(X) = AES4(X ⊕ I)
+    e0 = a0 ^ kI0;
+    e1 = a1 ^ kI1;
+    e2 = a2 ^ kI2;
+    e3 = a3 ^ kI3;
+    f0 = T0[e0 & 255] ^ T1[(e1 >>> 8) & 255] ^ T2[(e2 >>> 16) & 255] ^ T3[e3 >>> 24] ^ kJ0;
+    f1 = T0[e1 & 255] ^ T1[(e2 >>> 8) & 255] ^ T2[(e3 >>> 16) & 255] ^ T3[e0 >>> 24] ^ kJ1;
+    f2 = T0[e2 & 255] ^ T1[(e3 >>> 8) & 255] ^ T2[(e0 >>> 16) & 255] ^ T3[e1 >>> 24] ^ kJ2;
+    f3 = T0[e3 & 255] ^ T1[(e0 >>> 8) & 255] ^ T2[(e1 >>> 16) & 255] ^ T3[e2 >>> 24] ^ kJ3;
+    e0 = T0[f0 & 255] ^ T1[(f1 >>> 8) & 255] ^ T2[(f2 >>> 16) & 255] ^ T3[f3 >>> 24] ^ kI0;
+    e1 = T0[f1 & 255] ^ T1[(f2 >>> 8) & 255] ^ T2[(f3 >>> 16) & 255] ^ T3[f0 >>> 24] ^ kI1;
+    e2 = T0[f2 & 255] ^ T1[(f3 >>> 8) & 255] ^ T2[(f0 >>> 16) & 255] ^ T3[f1 >>> 24] ^ kI2;
+    e3 = T0[f3 & 255] ^ T1[(f0 >>> 8) & 255] ^ T2[(f1 >>> 16) & 255] ^ T3[f2 >>> 24] ^ kI3;
+    f0 = T0[e0 & 255] ^ T1[(e1 >>> 8) & 255] ^ T2[(e2 >>> 16) & 255] ^ T3[e3 >>> 24] ^ kL0;
+    f1 = T0[e1 & 255] ^ T1[(e2 >>> 8) & 255] ^ T2[(e3 >>> 16) & 255] ^ T3[e0 >>> 24] ^ kL1;
+    f2 = T0[e2 & 255] ^ T1[(e3 >>> 8) & 255] ^ T2[(e0 >>> 16) & 255] ^ T3[e1 >>> 24] ^ kL2;
+    f3 = T0[e3 & 255] ^ T1[(e0 >>> 8) & 255] ^ T2[(e1 >>> 16) & 255] ^ T3[e2 >>> 24] ^ kL3;
+    e0 = T0[f0 & 255] ^ T1[(f1 >>> 8) & 255] ^ T2[(f2 >>> 16) & 255] ^ T3[f3 >>> 24];
+    e1 = T0[f1 & 255] ^ T1[(f2 >>> 8) & 255] ^ T2[(f3 >>> 16) & 255] ^ T3[f0 >>> 24];
+    e2 = T0[f2 & 255] ^ T1[(f3 >>> 8) & 255] ^ T2[(f0 >>> 16) & 255] ^ T3[f1 >>> 24];
+    e3 = T0[f3 & 255] ^ T1[(f0 >>> 8) & 255] ^ T2[(f1 >>> 16) & 255] ^ T3[f2 >>> 24];
+    const b0 = w[p + 4] ^ e0;
+    const b1 = w[p + 5] ^ e1;
+    const b2 = w[p + 6] ^ e2;
+    const b3 = w[p + 7] ^ e3;
+    w[p + 4] = b0;
+    w[p + 5] = b1;
+    w[p + 6] = b2;
+    w[p + 7] = b3;
+    x0 ^= b0;
+    x1 ^= b1;
+    x2 ^= b2;
+    x3 ^= b3;
+    if ((i & 7) === 0) {
+      ICUR[0] = c0; ICUR[1] = c1; ICUR[2] = c2; ICUR[3] = c3;
+      dbl(ICUR, 0, ICUR, 0);
+      c0 = ICUR[0]; c1 = ICUR[1]; c2 = ICUR[2]; c3 = ICUR[3];
+    }
+  }
+  PASS_XY[0] = x0; PASS_XY[1] = x1; PASS_XY[2] = x2; PASS_XY[3] = x3;
+}
+
+/** Returns Y (AEZ-core pass 2 result) in PASS_XY; the output pairs (C_i, C_i') replace (W_i, X_i) in w. */
+function corePass2(w: Int32Array, m: number, s0: number, s1: number, s2: number, s3: number): void {
+  const T0 = AES_T0, T1 = AES_T1, T2 = AES_T2, T3 = AES_T3;
+  const k = AES_KEY_WORDS;
+  const kI0 = k[0], kI1 = k[1], kI2 = k[2], kI3 = k[3];
+  const kJ0 = k[4], kJ1 = k[5], kJ2 = k[6], kJ3 = k[7];
+  const kL0 = k[8], kL1 = k[9], kL2 = k[10], kL3 = k[11];
+  const lm = LM;
+  // S ⊕ 2J is the same for every pair
+  const sj0 = s0 ^ J2[0], sj1 = s1 ^ J2[1], sj2 = s2 ^ J2[2], sj3 = s3 ^ J2[3];
+  let y0 = 0, y1 = 0, y2 = 0, y3 = 0;
+  let c0 = I2[0], c1 = I2[1], c2 = I2[2], c3 = I2[3];
+  let e0: number, e1: number, e2: number, e3: number;
+  let f0: number, f1: number, f2: number, f3: number;
+  for (let i = 1, p = 0; i <= m; i++, p += 8) {
+    const lo = (i & 7) << 2;
+    const o0 = c0 ^ lm[lo];
+    const o1 = c1 ^ lm[lo + 1];
+    const o2 = c2 ^ lm[lo + 2];
+    const o3 = c3 ^ lm[lo + 3];
+    // S' = E^{2,i}(S) = AES4(S ⊕ 2J ⊕ 2^⌈i/8⌉ I ⊕ (i mod 8) L); Y_i = W_i ⊕ S'; Z_i = X_i ⊕ S'
+    e0 = sj0 ^ o0;
+    e1 = sj1 ^ o1;
+    e2 = sj2 ^ o2;
+    e3 = sj3 ^ o3;
+    f0 = T0[e0 & 255] ^ T1[(e1 >>> 8) & 255] ^ T2[(e2 >>> 16) & 255] ^ T3[e3 >>> 24] ^ kJ0;
+    f1 = T0[e1 & 255] ^ T1[(e2 >>> 8) & 255] ^ T2[(e3 >>> 16) & 255] ^ T3[e0 >>> 24] ^ kJ1;
+    f2 = T0[e2 & 255] ^ T1[(e3 >>> 8) & 255] ^ T2[(e0 >>> 16) & 255] ^ T3[e1 >>> 24] ^ kJ2;
+    f3 = T0[e3 & 255] ^ T1[(e0 >>> 8) & 255] ^ T2[(e1 >>> 16) & 255] ^ T3[e2 >>> 24] ^ kJ3;
+    e0 = T0[f0 & 255] ^ T1[(f1 >>> 8) & 255] ^ T2[(f2 >>> 16) & 255] ^ T3[f3 >>> 24] ^ kI0;
+    e1 = T0[f1 & 255] ^ T1[(f2 >>> 8) & 255] ^ T2[(f3 >>> 16) & 255] ^ T3[f0 >>> 24] ^ kI1;
+    e2 = T0[f2 & 255] ^ T1[(f3 >>> 8) & 255] ^ T2[(f0 >>> 16) & 255] ^ T3[f1 >>> 24] ^ kI2;
+    e3 = T0[f3 & 255] ^ T1[(f0 >>> 8) & 255] ^ T2[(f1 >>> 16) & 255] ^ T3[f2 >>> 24] ^ kI3;
+    f0 = T0[e0 & 255] ^ T1[(e1 >>> 8) & 255] ^ T2[(e2 >>> 16) & 255] ^ T3[e3 >>> 24] ^ kL0;
+    f1 = T0[e1 & 255] ^ T1[(e2 >>> 8) & 255] ^ T2[(e3 >>> 16) & 255] ^ T3[e0 >>> 24] ^ kL1;
+    f2 = T0[e2 & 255] ^ T1[(e3 >>> 8) & 255] ^ T2[(e0 >>> 16) & 255] ^ T3[e1 >>> 24] ^ kL2;
+    f3 = T0[e3 & 255] ^ T1[(e0 >>> 8) & 255] ^ T2[(e1 >>> 16) & 255] ^ T3[e2 >>> 24] ^ kL3;
+    e0 = T0[f0 & 255] ^ T1[(f1 >>> 8) & 255] ^ T2[(f2 >>> 16) & 255] ^ T3[f3 >>> 24];
+    e1 = T0[f1 & 255] ^ T1[(f2 >>> 8) & 255] ^ T2[(f3 >>> 16) & 255] ^ T3[f0 >>> 24];
+    e2 = T0[f2 & 255] ^ T1[(f3 >>> 8) & 255] ^ T2[(f0 >>> 16) & 255] ^ T3[f1 >>> 24];
+    e3 = T0[f3 & 255] ^ T1[(f0 >>> 8) & 255] ^ T2[(f1 >>> 16) & 255] ^ T3[f2 >>> 24];
+    let a0 = w[p] ^ e0;
+    let a1 = w[p + 1] ^ e1;
+    let a2 = w[p + 2] ^ e2;
+    let a3 = w[p + 3] ^ e3;
+    let b0 = w[p + 4] ^ e0;
+    let b1 = w[p + 5] ^ e1;
+    let b2 = w[p + 6] ^ e2;
+    let b3 = w[p + 7] ^ e3;
+    y0 ^= a0;
+    y1 ^= a1;
+    y2 ^= a2;
+    y3 ^= a3;
+    // C_i' = Y_i ⊕ E^{0,0}(Z_i)
+    e0 = b0 ^ kI0;
+    e1 = b1 ^ kI1;
+    e2 = b2 ^ kI2;
+    e3 = b3 ^ kI3;
+    f0 = T0[e0 & 255] ^ T1[(e1 >>> 8) & 255] ^ T2[(e2 >>> 16) & 255] ^ T3[e3 >>> 24] ^ kJ0;
+    f1 = T0[e1 & 255] ^ T1[(e2 >>> 8) & 255] ^ T2[(e3 >>> 16) & 255] ^ T3[e0 >>> 24] ^ kJ1;
+    f2 = T0[e2 & 255] ^ T1[(e3 >>> 8) & 255] ^ T2[(e0 >>> 16) & 255] ^ T3[e1 >>> 24] ^ kJ2;
+    f3 = T0[e3 & 255] ^ T1[(e0 >>> 8) & 255] ^ T2[(e1 >>> 16) & 255] ^ T3[e2 >>> 24] ^ kJ3;
+    e0 = T0[f0 & 255] ^ T1[(f1 >>> 8) & 255] ^ T2[(f2 >>> 16) & 255] ^ T3[f3 >>> 24] ^ kI0;
+    e1 = T0[f1 & 255] ^ T1[(f2 >>> 8) & 255] ^ T2[(f3 >>> 16) & 255] ^ T3[f0 >>> 24] ^ kI1;
+    e2 = T0[f2 & 255] ^ T1[(f3 >>> 8) & 255] ^ T2[(f0 >>> 16) & 255] ^ T3[f1 >>> 24] ^ kI2;
+    e3 = T0[f3 & 255] ^ T1[(f0 >>> 8) & 255] ^ T2[(f1 >>> 16) & 255] ^ T3[f2 >>> 24] ^ kI3;
+    f0 = T0[e0 & 255] ^ T1[(e1 >>> 8) & 255] ^ T2[(e2 >>> 16) & 255] ^ T3[e3 >>> 24] ^ kL0;
+    f1 = T0[e1 & 255] ^ T1[(e2 >>> 8) & 255] ^ T2[(e3 >>> 16) & 255] ^ T3[e0 >>> 24] ^ kL1;
+    f2 = T0[e2 & 255] ^ T1[(e3 >>> 8) & 255] ^ T2[(e0 >>> 16) & 255] ^ T3[e1 >>> 24] ^ kL2;
+    f3 = T0[e3 & 255] ^ T1[(e0 >>> 8) & 255] ^ T2[(e1 >>> 16) & 255] ^ T3[e2 >>> 24] ^ kL3;
+    e0 = T0[f0 & 255] ^ T1[(f1 >>> 8) & 255] ^ T2[(f2 >>> 16) & 255] ^ T3[f3 >>> 24];
+    e1 = T0[f1 & 255] ^ T1[(f2 >>> 8) & 255] ^ T2[(f3 >>> 16) & 255] ^ T3[f0 >>> 24];
+    e2 = T0[f2 & 255] ^ T1[(f3 >>> 8) & 255] ^ T2[(f0 >>> 16) & 255] ^ T3[f1 >>> 24];
+    e3 = T0[f3 & 255] ^ T1[(f0 >>> 8) & 255] ^ T2[(f1 >>> 16) & 255] ^ T3[f2 >>> 24];
+    a0 ^= e0;
+    a1 ^= e1;
+    a2 ^= e2;
+    a3 ^= e3;
+    // C_i = Z_i ⊕ E^{1,i}(C_i')
+    e0 = a0 ^ kJ0 ^ o0;
+    e1 = a1 ^ kJ1 ^ o1;
+    e2 = a2 ^ kJ2 ^ o2;
+    e3 = a3 ^ kJ3 ^ o3;
+    f0 = T0[e0 & 255] ^ T1[(e1 >>> 8) & 255] ^ T2[(e2 >>> 16) & 255] ^ T3[e3 >>> 24] ^ kJ0;
+    f1 = T0[e1 & 255] ^ T1[(e2 >>> 8) & 255] ^ T2[(e3 >>> 16) & 255] ^ T3[e0 >>> 24] ^ kJ1;
+    f2 = T0[e2 & 255] ^ T1[(e3 >>> 8) & 255] ^ T2[(e0 >>> 16) & 255] ^ T3[e1 >>> 24] ^ kJ2;
+    f3 = T0[e3 & 255] ^ T1[(e0 >>> 8) & 255] ^ T2[(e1 >>> 16) & 255] ^ T3[e2 >>> 24] ^ kJ3;
+    e0 = T0[f0 & 255] ^ T1[(f1 >>> 8) & 255] ^ T2[(f2 >>> 16) & 255] ^ T3[f3 >>> 24] ^ kI0;
+    e1 = T0[f1 & 255] ^ T1[(f2 >>> 8) & 255] ^ T2[(f3 >>> 16) & 255] ^ T3[f0 >>> 24] ^ kI1;
+    e2 = T0[f2 & 255] ^ T1[(f3 >>> 8) & 255] ^ T2[(f0 >>> 16) & 255] ^ T3[f1 >>> 24] ^ kI2;
+    e3 = T0[f3 & 255] ^ T1[(f0 >>> 8) & 255] ^ T2[(f1 >>> 16) & 255] ^ T3[f2 >>> 24] ^ kI3;
+    f0 = T0[e0 & 255] ^ T1[(e1 >>> 8) & 255] ^ T2[(e2 >>> 16) & 255] ^ T3[e3 >>> 24] ^ kL0;
+    f1 = T0[e1 & 255] ^ T1[(e2 >>> 8) & 255] ^ T2[(e3 >>> 16) & 255] ^ T3[e0 >>> 24] ^ kL1;
+    f2 = T0[e2 & 255] ^ T1[(e3 >>> 8) & 255] ^ T2[(e0 >>> 16) & 255] ^ T3[e1 >>> 24] ^ kL2;
+    f3 = T0[e3 & 255] ^ T1[(e0 >>> 8) & 255] ^ T2[(e1 >>> 16) & 255] ^ T3[e2 >>> 24] ^ kL3;
+    e0 = T0[f0 & 255] ^ T1[(f1 >>> 8) & 255] ^ T2[(f2 >>> 16) & 255] ^ T3[f3 >>> 24];
+    e1 = T0[f1 & 255] ^ T1[(f2 >>> 8) & 255] ^ T2[(f3 >>> 16) & 255] ^ T3[f0 >>> 24];
+    e2 = T0[f2 & 255] ^ T1[(f3 >>> 8) & 255] ^ T2[(f0 >>> 16) & 255] ^ T3[f1 >>> 24];
+    e3 = T0[f3 & 255] ^ T1[(f0 >>> 8) & 255] ^ T2[(f1 >>> 16) & 255] ^ T3[f2 >>> 24];
+    b0 ^= e0;
+    b1 ^= e1;
+    b2 ^= e2;
+    b3 ^= e3;
+    w[p] = b0;
+    w[p + 1] = b1;
+    w[p + 2] = b2;
+    w[p + 3] = b3;
+    w[p + 4] = a0;
+    w[p + 5] = a1;
+    w[p + 6] = a2;
+    w[p + 7] = a3;
+    if ((i & 7) === 0) {
+      ICUR[0] = c0; ICUR[1] = c1; ICUR[2] = c2; ICUR[3] = c3;
+      dbl(ICUR, 0, ICUR, 0);
+      c0 = ICUR[0]; c1 = ICUR[1]; c2 = ICUR[2]; c3 = ICUR[3];
+    }
+  }
+  PASS_XY[0] = y0; PASS_XY[1] = y1; PASS_XY[2] = y2; PASS_XY[3] = y3;
+}
+
+
+
 /**
  * AEZ v5, AEZ-core, encipher (d = 0) or decipher (d = 1) src into dst (same length n >= 32).
  * Pairs (M_i, M_i') for i = 1..m, then a 0..31-byte fragment (M_u, M_v), then (M_x, M_y).
@@ -276,59 +533,27 @@ function aezCore(src: Uint8Array, dst: Uint8Array, n: number, d: number): void {
   TAIL8.set(src.subarray(n - 32, n), 32);
   if (fb > 0) TAIL8[fb] = 0x80; // 10* padding of the fragment's last (partial) block
 
-  const k = AES_KEY_WORDS;
-  const i0 = k[0], i1 = k[1], i2 = k[2], i3 = k[3];
-  const j0 = k[4], j1 = k[5], j2 = k[6], j3 = k[7];
   const o = AES_OUT;
 
   // Pass 1: W_i = M_i ⊕ E^{1,i}(M_i'); X_i = M_i' ⊕ E^{0,0}(W_i); X = ⊕ X_i.
-  let x0 = 0, x1 = 0, x2 = 0, x3 = 0;
-  let c0 = I2[0], c1 = I2[1], c2 = I2[2], c3 = I2[3]; // 2^⌈i/8⌉ I
-  for (let i = 1, p = 0; i <= m; i++, p += 8) {
-    const lo = (i & 7) << 2;
-    aes4(
-      w[p + 4] ^ j0 ^ c0 ^ LM[lo],
-      w[p + 5] ^ j1 ^ c1 ^ LM[lo + 1],
-      w[p + 6] ^ j2 ^ c2 ^ LM[lo + 2],
-      w[p + 7] ^ j3 ^ c3 ^ LM[lo + 3],
-    );
-    const a0 = w[p] ^ o[0], a1 = w[p + 1] ^ o[1], a2 = w[p + 2] ^ o[2], a3 = w[p + 3] ^ o[3];
-    w[p] = a0;
-    w[p + 1] = a1;
-    w[p + 2] = a2;
-    w[p + 3] = a3;
-    aes4(a0 ^ i0, a1 ^ i1, a2 ^ i2, a3 ^ i3);
-    const b0 = w[p + 4] ^ o[0], b1 = w[p + 5] ^ o[1], b2 = w[p + 6] ^ o[2], b3 = w[p + 7] ^ o[3];
-    w[p + 4] = b0;
-    w[p + 5] = b1;
-    w[p + 6] = b2;
-    w[p + 7] = b3;
-    x0 ^= b0;
-    x1 ^= b1;
-    x2 ^= b2;
-    x3 ^= b3;
-    if ((i & 7) === 0) {
-      ICUR[0] = c0; ICUR[1] = c1; ICUR[2] = c2; ICUR[3] = c3;
-      dbl(ICUR, 0, ICUR, 0);
-      c0 = ICUR[0]; c1 = ICUR[1]; c2 = ICUR[2]; c3 = ICUR[3];
-    }
-  }
+  corePass1(w, m);
+  let x0 = PASS_XY[0], x1 = PASS_XY[1], x2 = PASS_XY[2], x3 = PASS_XY[3];
 
   // Fragment into X: E^{0,4}(M_u) ⊕ E^{0,5}(M_v 10*)  or  E^{0,4}(M_u 10*).
-  const s0i = I2[0], s1i = I2[1], s2i = I2[2], s3i = I2[3];
+  const tI0 = I2[0], tI1 = I2[1], tI2 = I2[2], tI3 = I2[3]; // 2I, the I offset of E^{0,i} for i = 1..8
   if (fb >= 16) {
-    aes4(TAIL[0] ^ s0i ^ LM[16], TAIL[1] ^ s1i ^ LM[17], TAIL[2] ^ s2i ^ LM[18], TAIL[3] ^ s3i ^ LM[19]);
+    aes4(TAIL[0] ^ tI0 ^ LM[16], TAIL[1] ^ tI1 ^ LM[17], TAIL[2] ^ tI2 ^ LM[18], TAIL[3] ^ tI3 ^ LM[19]);
     x0 ^= o[0]; x1 ^= o[1]; x2 ^= o[2]; x3 ^= o[3];
-    aes4(TAIL[4] ^ s0i ^ LM[20], TAIL[5] ^ s1i ^ LM[21], TAIL[6] ^ s2i ^ LM[22], TAIL[7] ^ s3i ^ LM[23]);
+    aes4(TAIL[4] ^ tI0 ^ LM[20], TAIL[5] ^ tI1 ^ LM[21], TAIL[6] ^ tI2 ^ LM[22], TAIL[7] ^ tI3 ^ LM[23]);
     x0 ^= o[0]; x1 ^= o[1]; x2 ^= o[2]; x3 ^= o[3];
   } else if (fb > 0) {
-    aes4(TAIL[0] ^ s0i ^ LM[16], TAIL[1] ^ s1i ^ LM[17], TAIL[2] ^ s2i ^ LM[18], TAIL[3] ^ s3i ^ LM[19]);
+    aes4(TAIL[0] ^ tI0 ^ LM[16], TAIL[1] ^ tI1 ^ LM[17], TAIL[2] ^ tI2 ^ LM[18], TAIL[3] ^ tI3 ^ LM[19]);
     x0 ^= o[0]; x1 ^= o[1]; x2 ^= o[2]; x3 ^= o[3];
   }
 
   // S: R = X ⊕ M_x ⊕ Δ ⊕ E^{0,1+d}(M_y); R' = M_y ⊕ E^{-1,1+d}(R); S = R ⊕ R'.
   const la = (1 + d) << 2;
-  aes4(TAIL[12] ^ s0i ^ LM[la], TAIL[13] ^ s1i ^ LM[la + 1], TAIL[14] ^ s2i ^ LM[la + 2], TAIL[15] ^ s3i ^ LM[la + 3]);
+  aes4(TAIL[12] ^ tI0 ^ LM[la], TAIL[13] ^ tI1 ^ LM[la + 1], TAIL[14] ^ tI2 ^ LM[la + 2], TAIL[15] ^ tI3 ^ LM[la + 3]);
   let r0 = x0 ^ TAIL[8] ^ DELTA[0] ^ o[0];
   let r1 = x1 ^ TAIL[9] ^ DELTA[1] ^ o[1];
   let r2 = x2 ^ TAIL[10] ^ DELTA[2] ^ o[2];
@@ -339,63 +564,28 @@ function aezCore(src: Uint8Array, dst: Uint8Array, n: number, d: number): void {
 
   // Pass 2: S' = E^{2,i}(S); Y_i = W_i ⊕ S'; Z_i = X_i ⊕ S'; Y = ⊕ Y_i;
   //         C_i' = Y_i ⊕ E^{0,0}(Z_i); C_i = Z_i ⊕ E^{1,i}(C_i'); output (C_i, C_i').
-  let y0 = 0, y1 = 0, y2 = 0, y3 = 0;
-  c0 = I2[0]; c1 = I2[1]; c2 = I2[2]; c3 = I2[3];
-  const jj0 = J2[0], jj1 = J2[1], jj2 = J2[2], jj3 = J2[3];
-  for (let i = 1, p = 0; i <= m; i++, p += 8) {
-    const lo = (i & 7) << 2;
-    const l0 = LM[lo], l1 = LM[lo + 1], l2 = LM[lo + 2], l3 = LM[lo + 3];
-    aes4(sv0 ^ jj0 ^ c0 ^ l0, sv1 ^ jj1 ^ c1 ^ l1, sv2 ^ jj2 ^ c2 ^ l2, sv3 ^ jj3 ^ c3 ^ l3);
-    let a0 = w[p] ^ o[0], a1 = w[p + 1] ^ o[1], a2 = w[p + 2] ^ o[2], a3 = w[p + 3] ^ o[3];
-    let b0 = w[p + 4] ^ o[0], b1 = w[p + 5] ^ o[1], b2 = w[p + 6] ^ o[2], b3 = w[p + 7] ^ o[3];
-    y0 ^= a0;
-    y1 ^= a1;
-    y2 ^= a2;
-    y3 ^= a3;
-    aes4(b0 ^ i0, b1 ^ i1, b2 ^ i2, b3 ^ i3);
-    a0 ^= o[0];
-    a1 ^= o[1];
-    a2 ^= o[2];
-    a3 ^= o[3];
-    aes4(a0 ^ j0 ^ c0 ^ l0, a1 ^ j1 ^ c1 ^ l1, a2 ^ j2 ^ c2 ^ l2, a3 ^ j3 ^ c3 ^ l3);
-    b0 ^= o[0];
-    b1 ^= o[1];
-    b2 ^= o[2];
-    b3 ^= o[3];
-    w[p] = b0;
-    w[p + 1] = b1;
-    w[p + 2] = b2;
-    w[p + 3] = b3;
-    w[p + 4] = a0;
-    w[p + 5] = a1;
-    w[p + 6] = a2;
-    w[p + 7] = a3;
-    if ((i & 7) === 0) {
-      ICUR[0] = c0; ICUR[1] = c1; ICUR[2] = c2; ICUR[3] = c3;
-      dbl(ICUR, 0, ICUR, 0);
-      c0 = ICUR[0]; c1 = ICUR[1]; c2 = ICUR[2]; c3 = ICUR[3];
-    }
-  }
+  corePass2(w, m, sv0, sv1, sv2, sv3);
+  let y0 = PASS_XY[0], y1 = PASS_XY[1], y2 = PASS_XY[2], y3 = PASS_XY[3];
 
   // Fragment out and into Y: C_u = M_u ⊕ E^{-1,4}(S), C_v = M_v ⊕ E^{-1,5}(S) (truncated),
   // Y ⊕= E^{0,4}(C_u) ⊕ E^{0,5}(C_v 10*)  or  Y ⊕= E^{0,4}(C_u 10*).
   if (fb >= 16) {
     aes10(sv0 ^ LM[16], sv1 ^ LM[17], sv2 ^ LM[18], sv3 ^ LM[19]);
     TAIL[0] ^= o[0]; TAIL[1] ^= o[1]; TAIL[2] ^= o[2]; TAIL[3] ^= o[3];
-    aes4(TAIL[0] ^ s0i ^ LM[16], TAIL[1] ^ s1i ^ LM[17], TAIL[2] ^ s2i ^ LM[18], TAIL[3] ^ s3i ^ LM[19]);
+    aes4(TAIL[0] ^ tI0 ^ LM[16], TAIL[1] ^ tI1 ^ LM[17], TAIL[2] ^ tI2 ^ LM[18], TAIL[3] ^ tI3 ^ LM[19]);
     y0 ^= o[0]; y1 ^= o[1]; y2 ^= o[2]; y3 ^= o[3];
     aes10(sv0 ^ LM[20], sv1 ^ LM[21], sv2 ^ LM[22], sv3 ^ LM[23]);
     TAIL[4] ^= o[0]; TAIL[5] ^= o[1]; TAIL[6] ^= o[2]; TAIL[7] ^= o[3];
     TAIL8.fill(0, fb, 32);
     TAIL8[fb] = 0x80;
-    aes4(TAIL[4] ^ s0i ^ LM[20], TAIL[5] ^ s1i ^ LM[21], TAIL[6] ^ s2i ^ LM[22], TAIL[7] ^ s3i ^ LM[23]);
+    aes4(TAIL[4] ^ tI0 ^ LM[20], TAIL[5] ^ tI1 ^ LM[21], TAIL[6] ^ tI2 ^ LM[22], TAIL[7] ^ tI3 ^ LM[23]);
     y0 ^= o[0]; y1 ^= o[1]; y2 ^= o[2]; y3 ^= o[3];
   } else if (fb > 0) {
     aes10(sv0 ^ LM[16], sv1 ^ LM[17], sv2 ^ LM[18], sv3 ^ LM[19]);
     TAIL[0] ^= o[0]; TAIL[1] ^= o[1]; TAIL[2] ^= o[2]; TAIL[3] ^= o[3];
     TAIL8.fill(0, fb, 16);
     TAIL8[fb] = 0x80;
-    aes4(TAIL[0] ^ s0i ^ LM[16], TAIL[1] ^ s1i ^ LM[17], TAIL[2] ^ s2i ^ LM[18], TAIL[3] ^ s3i ^ LM[19]);
+    aes4(TAIL[0] ^ tI0 ^ LM[16], TAIL[1] ^ tI1 ^ LM[17], TAIL[2] ^ tI2 ^ LM[18], TAIL[3] ^ tI3 ^ LM[19]);
     y0 ^= o[0]; y1 ^= o[1]; y2 ^= o[2]; y3 ^= o[3];
   }
 
@@ -406,7 +596,7 @@ function aezCore(src: Uint8Array, dst: Uint8Array, n: number, d: number): void {
   r1 ^= o[1];
   r2 ^= o[2];
   r3 ^= o[3];
-  aes4(r0 ^ s0i ^ LM[lb], r1 ^ s1i ^ LM[lb + 1], r2 ^ s2i ^ LM[lb + 2], r3 ^ s3i ^ LM[lb + 3]);
+  aes4(r0 ^ tI0 ^ LM[lb], r1 ^ tI1 ^ LM[lb + 1], r2 ^ tI2 ^ LM[lb + 2], r3 ^ tI3 ^ LM[lb + 3]);
   q0 ^= o[0] ^ DELTA[0] ^ y0;
   q1 ^= o[1] ^ DELTA[1] ^ y1;
   q2 ^= o[2] ^ DELTA[2] ^ y2;
@@ -544,10 +734,9 @@ export function aezEncrypt(
   tau?: number,
   ad?: readonly Uint8Array[],
 ): Uint8Array {
-  const fn = 'aezEncrypt';
-  checkCommon(fn, key, nonce, plaintext, 'plaintext');
-  const t = checkTau(fn, tau);
-  const a = checkAd(fn, ad);
+  checkCommon(ENCRYPT_ARGS, key, nonce, plaintext);
+  const t = checkTau(ENCRYPT_ARGS, tau);
+  const a = checkAd(ENCRYPT_ARGS, ad);
   const n = plaintext.length + t;
   const out = new Uint8Array(n);
   setupKey(key);
@@ -574,10 +763,9 @@ export function aezDecrypt(
   tau?: number,
   ad?: readonly Uint8Array[],
 ): Uint8Array {
-  const fn = 'aezDecrypt';
-  checkCommon(fn, key, nonce, ciphertext, 'ciphertext');
-  const t = checkTau(fn, tau);
-  const a = checkAd(fn, ad);
+  checkCommon(DECRYPT_ARGS, key, nonce, ciphertext);
+  const t = checkTau(DECRYPT_ARGS, tau);
+  const a = checkAd(DECRYPT_ARGS, ad);
   const n = ciphertext.length;
   if (n < t) throw new AezAuthenticationError();
   setupKey(key);
@@ -606,14 +794,9 @@ export function aezDecrypt(
   return out.subarray(0, n - t);
 }
 
-function checkInto(fn: string, key: unknown, nonce: unknown, src: unknown, dst: unknown): void {
-  checkCommon(fn, key, nonce, src, 'src');
-  assertBytes(dst, `${fn}.dst`, (src as Uint8Array).length);
-}
-
 /** AEZ v5 Encrypt with tau = 0 and no AD (the Sphinx SPRP), src -> dst; dst may alias src. */
 export function aezEncryptInto(key: Uint8Array, nonce: Uint8Array, src: Uint8Array, dst: Uint8Array): void {
-  checkInto('aezEncryptInto', key, nonce, src, dst);
+  checkInto(ENCRYPT_INTO_ARGS, key, nonce, src, dst);
   const n = src.length;
   setupKey(key);
   aezHash(nonce, EMPTY_AD, 0);
@@ -623,7 +806,7 @@ export function aezEncryptInto(key: Uint8Array, nonce: Uint8Array, src: Uint8Arr
 
 /** AEZ v5 Decrypt with tau = 0 and no AD (the Sphinx SPRP inverse), src -> dst; dst may alias src. */
 export function aezDecryptInto(key: Uint8Array, nonce: Uint8Array, src: Uint8Array, dst: Uint8Array): void {
-  checkInto('aezDecryptInto', key, nonce, src, dst);
+  checkInto(DECRYPT_INTO_ARGS, key, nonce, src, dst);
   const n = src.length;
   setupKey(key);
   aezHash(nonce, EMPTY_AD, 0);

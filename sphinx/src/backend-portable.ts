@@ -7,9 +7,10 @@ import { expand } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512_256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
-import type { CryptoBackend, PointKey, ScalarKey } from './backend.js';
+import { assertBytes, assertInt } from './assert.js';
+import { checkHkdfArgs, checkKeyBytes, checkStreamArgs, type CryptoBackend, type PointKey, type ScalarKey } from './backend.js';
 import { copyBytes, ctIsZero } from './bytes.js';
-import { InvalidPacketError } from './errors.js';
+import { InvalidPacketError, SphinxArgumentError } from './errors.js';
 import { isLowOrderPoint } from './x25519-low-order.js';
 
 interface PortableScalar extends ScalarKey {
@@ -19,6 +20,18 @@ interface PortablePoint extends PointKey {
   readonly u: Uint8Array;
 }
 
+function scalarOf(k: unknown): Uint8Array {
+  const s = (k as PortableScalar | null)?.s;
+  if (!(s instanceof Uint8Array) || s.length !== 32) throw new SphinxArgumentError('k', 'must be a ScalarKey from this backend');
+  return s;
+}
+
+function pointOf(p: unknown): Uint8Array {
+  const u = (p as PortablePoint | null)?.u;
+  if (!(u instanceof Uint8Array) || u.length !== 32) throw new SphinxArgumentError('p', 'must be a PointKey from this backend');
+  return u;
+}
+
 const ZERO_NONCE_12 = new Uint8Array(12);
 const ZERO_32 = new Uint8Array(32);
 
@@ -26,22 +39,27 @@ class PortableBackend implements CryptoBackend {
   readonly name = 'portable' as const;
 
   randomBytes(length: number): Uint8Array {
+    assertInt(length, 'length', 0, 1 << 30);
     return randomBytes(length);
   }
 
   importScalar(scalar: Uint8Array): ScalarKey {
+    checkKeyBytes(scalar, 'scalar');
     return { s: copyBytes(scalar) } as PortableScalar;
   }
 
   importPoint(u: Uint8Array): PointKey {
+    checkKeyBytes(u, 'point');
     if (isLowOrderPoint(u)) throw new InvalidPacketError('key', 'low-order X25519 point');
     return { u: copyBytes(u) } as PortablePoint;
   }
 
   x25519(k: ScalarKey, p: PointKey): Uint8Array {
+    const s = scalarOf(k);
+    const u = pointOf(p);
     let out: Uint8Array;
     try {
-      out = nobleX25519.scalarMult((k as PortableScalar).s, (p as PortablePoint).u);
+      out = nobleX25519.scalarMult(s, u);
     } catch {
       throw new InvalidPacketError('key', 'X25519 rejected the point');
     }
@@ -50,30 +68,37 @@ class PortableBackend implements CryptoBackend {
   }
 
   x25519Base(k: ScalarKey): Uint8Array {
-    return nobleX25519.scalarMultBase((k as PortableScalar).s);
+    return nobleX25519.scalarMultBase(scalarOf(k));
   }
 
   hkdfExpandSha256(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+    checkHkdfArgs(prk, info, length);
     return expand(sha256, prk, info, length);
   }
 
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
+    assertBytes(key, 'key');
+    assertBytes(data, 'data');
     return hmac(sha256, key, data);
   }
 
   sha256(data: Uint8Array): Uint8Array {
+    assertBytes(data, 'data');
     return sha256(data);
   }
 
   sha512_256(data: Uint8Array): Uint8Array {
+    assertBytes(data, 'data');
     return sha512_256(data);
   }
 
   aes256Ctr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+    checkStreamArgs(key, iv, data);
     return ctr(key, iv).encrypt(data);
   }
 
   chacha20Keystream32(key: Uint8Array): Uint8Array {
+    checkKeyBytes(key, 'key');
     // IETF ChaCha20 with a zero 12-byte nonce and counter 0 gives the same first block as the
     // original 8-byte-nonce construction Katzenpost's deterministic RNG uses.
     return chacha20(key, ZERO_NONCE_12, ZERO_32);

@@ -1,3 +1,5 @@
+import { assertBytes, assertInt } from './assert.js';
+
 // One crypto backend interface; two implementations (backend-native.ts, backend-portable.ts).
 // Primitives exactly as Katzenpost's core/sphinx/internal/crypto uses them. AEZ (the payload SPRP)
 // is pure TypeScript (aez.ts) and shared by both backends.
@@ -32,4 +34,20 @@ export interface CryptoBackend {
   aes256Ctr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
   /** First 32 bytes of ChaCha20(key, nonce 0, counter 0): Katzenpost's blinding-factor derivation. */
   chacha20Keystream32(key: Uint8Array): Uint8Array;
+}
+
+/** Argument checks shared by both backends (every backend method is a public entry point). */
+export const MAX_HKDF_SHA256_BYTES = 255 * 32;
+export function checkKeyBytes(value: unknown, path: string): asserts value is Uint8Array {
+  assertBytes(value, path, 32);
+}
+export function checkHkdfArgs(prk: unknown, info: unknown, length: unknown): void {
+  assertBytes(prk, 'prk');
+  assertBytes(info, 'info');
+  assertInt(length, 'length', 0, MAX_HKDF_SHA256_BYTES);
+}
+export function checkStreamArgs(key: unknown, iv: unknown, data: unknown): void {
+  assertBytes(key, 'key', 32);
+  assertBytes(iv, 'iv', 16);
+  assertBytes(data, 'data');
 }

@@ -1,4 +1,5 @@
-// Node default: the native backend. (Browser builds map this module to the portable backend.)
+// Node default: the native backend. Browser builds map this module to default-backend-browser.js
+// (package.json "browser" field).
 import type { CryptoBackend } from './backend.js';
 import { nativeBackend } from './backend-native.js';
 

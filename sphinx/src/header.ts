@@ -8,6 +8,7 @@ import { InvalidPacketError, SphinxArgumentError } from './errors.js';
 import type { Geometry } from './geometry.js';
 import { deriveKeys, type PacketKeys } from './kdf.js';
 import { kemEncapsulate } from './kem.js';
+import { clampedRepresentative, clampedScalarModL, mulModL } from './scalar.js';
 import type { PathHop } from './path.js';
 
 export interface SprpKey {
@@ -29,22 +30,41 @@ function importPathKey(backend: CryptoBackend, hop: PathHop, i: number) {
   }
 }
 
-/** NIKE key schedule: one ephemeral x; alpha_i = x·b_0·…·b_{i-1}·G; s_i = pub_i^(x·b_0·…·b_{i-1}). */
-function nikeSchedule(backend: CryptoBackend, path: readonly PathHop[], random: (n: number) => Uint8Array) {
+/**
+ * NIKE key schedule (Sphinx §3.2): one ephemeral x; alpha_i = (x·b_0·…·b_{i-1})·G and
+ * s_i = (x·b_0·…·b_{i-1})·y_i. With `combine` (the default) each hop's product of blinding factors
+ * is folded into one scalar mod ℓ (scalar.ts), so a hop costs one import and one multiplication;
+ * if no clamped scalar represents the product (negligible), or with `combine` off, the factors are
+ * applied one X25519 at a time as Katzenpost does (n(n+1)/2 + n − 1 multiplications).
+ */
+function nikeSchedule(backend: CryptoBackend, path: readonly PathHop[], random: (n: number) => Uint8Array, combine: boolean) {
   const n = path.length;
-  const x = backend.importScalar(random(X25519_KEY_LENGTH));
+  const xBytes = random(X25519_KEY_LENGTH);
+  const x = backend.importScalar(xBytes);
   const alphas: Uint8Array[] = [backend.x25519Base(x)];
-  const blinds: ScalarKey[] = [];
+  const blindBytes: Uint8Array[] = [];
+  const blinds: (ScalarKey | undefined)[] = [];
+  const blind = (j: number): ScalarKey => (blinds[j] ??= backend.importScalar(blindBytes[j]));
   const keys: PacketKeys[] = [];
+  let c = clampedScalarModL(xBytes);
   for (let i = 0; i < n; i++) {
-    // Sphinx §3.2: s_i = y_i^(x·Π b_j); X25519 clamps every scalar and node:crypto offers no
-    // scalar arithmetic, so the blinding factors are applied one multiplication at a time.
-    let s = backend.x25519(x, importPathKey(backend, path[i], i));
-    for (let j = 0; j < i; j++) s = backend.x25519(blinds[j], backend.importPoint(s));
+    const y = importPathKey(backend, path[i], i);
+    let s: Uint8Array;
+    const k = i === 0 || !combine ? null : clampedRepresentative((c = mulModL(c, clampedScalarModL(blindBytes[i - 1]))));
+    if (i === 0) {
+      s = backend.x25519(x, y);
+    } else if (k) {
+      const K = backend.importScalar(k);
+      alphas.push(backend.x25519Base(K));
+      s = backend.x25519(K, y);
+    } else {
+      alphas.push(backend.x25519(blind(i - 1), backend.importPoint(alphas[i - 1])));
+      s = backend.x25519(x, y);
+      for (let j = 0; j < i; j++) s = backend.x25519(blind(j), backend.importPoint(s));
+    }
     keys.push(deriveKeys(backend, s, true));
-    if (i > 0) alphas.push(backend.x25519(blinds[i - 1], backend.importPoint(alphas[i - 1])));
     // b_i = first 32 bytes of ChaCha20(blinding seed) (Katzenpost's NIKE.DerivePrivateKey path).
-    if (i < n - 1) blinds.push(backend.importScalar(backend.chacha20Keystream32(keys[i].blindingSeed)));
+    if (i < n - 1) blindBytes.push(backend.chacha20Keystream32(keys[i].blindingSeed));
   }
   return { keys, groupElements: alphas };
 }
@@ -62,11 +82,17 @@ function kemSchedule(backend: CryptoBackend, path: readonly PathHop[], random: (
 }
 
 /** Builds a header for `path` (already validated against `g`). */
-export function createHeader(g: Geometry, path: readonly PathHop[], backend: CryptoBackend, random: (n: number) => Uint8Array): CreatedHeader {
+export function createHeader(
+  g: Geometry,
+  path: readonly PathHop[],
+  backend: CryptoBackend,
+  random: (n: number) => Uint8Array,
+  combineScalars = true,
+): CreatedHeader {
   const n = path.length;
   const P = g.perHopRoutingInfoLength;
   const R = g.routingInfoLength;
-  const { keys, groupElements } = g.kind === 'nike' ? nikeSchedule(backend, path, random) : kemSchedule(backend, path, random);
+  const { keys, groupElements } = g.kind === 'nike' ? nikeSchedule(backend, path, random, combineScalars) : kemSchedule(backend, path, random);
 
   // Filler (Sphinx §3.2 "phi"): the tail that hop i's decryption appends, as hop i+1 will see it.
   // pad_i = last (i+1)·P bytes of hop i's keystream over R+P bytes, XOR pad_{i-1} in its prefix.

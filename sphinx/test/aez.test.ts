@@ -133,6 +133,24 @@ describe('aez', () => {
       );
     });
 
+    it('agrees on long nonces and AD strings (more than 8 blocks each) and on other tau values', () => {
+      const input = fc.record({
+        nonce: fc.uint8Array({ minLength: 0, maxLength: 300 }),
+        ad: fc.array(fc.uint8Array({ minLength: 100, maxLength: 400 }), { minLength: 1, maxLength: 3 }),
+        tau: fc.constantFrom(1, 15, 33, 100),
+        length: fc.integer({ min: 0, max: 300 }),
+      });
+      fc.assert(
+        fc.property(input, ({ nonce, ad, tau, length }) => {
+          const m = pattern(length, length + 1);
+          const want = npmAez.encrypt(buf(KEY), buf(nonce), ad.map(buf), tau, buf(m));
+          assert.equal(toHex(aezEncrypt(KEY, nonce, m, tau, ad)), want.toString('hex'));
+          assert.equal(toHex(aezDecrypt(KEY, nonce, Uint8Array.from(want), tau, ad)), toHex(m));
+        }),
+        { seed: 0x10a6, numRuns: 60 },
+      );
+    });
+
     it('agrees on a message longer than the retained scratch buffer', () => {
       const m = pattern(70_001, 7);
       const want = npmAez.encrypt(buf(KEY), buf(NONCE), [], 0, buf(m));

@@ -16,12 +16,13 @@ interface CommandsVector {
 }
 const v = loadJson<CommandsVector>('sphinx_commands_vectors.json');
 
+// fast-check builds null-prototype records; copy them into plain objects.
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ type: fc.constant('nextNodeHop' as const), id: fc.uint8Array({ minLength: 32, maxLength: 32 }), mac: fc.uint8Array({ minLength: 32, maxLength: 32 }) }),
   fc.record({ type: fc.constant('recipient' as const), id: fc.uint8Array({ minLength: 32, maxLength: 32 }) }),
   fc.record({ type: fc.constant('surbReply' as const), id: fc.uint8Array({ minLength: 16, maxLength: 16 }) }),
   fc.record({ type: fc.constant('nodeDelay' as const), delayMs: fc.integer({ min: 0, max: 0xffffffff }) }),
-);
+).map((c) => ({ ...c }) as Command);
 
 function expectError(fn: () => unknown, name: string, reason?: string): void {
   assert.throws(fn, (e: Error & { reason?: string }) => e.name === name && (reason === undefined || e.reason === reason));

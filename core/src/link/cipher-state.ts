@@ -97,7 +97,7 @@ export class CipherState {
       throw new AeadError();
     }
     this.n++;
-    return body;
+    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   }
 
   /**

@@ -63,7 +63,8 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
   private readonly commandBytes: number;
   private sentUnderKey: number;
   private recvUnderKey: number;
-  private paused = true; // until start()
+  private started = false; // commands flow only after start()
+  private paused = false; // pause()/resume() by the user
   private closedInfo: LinkCloseInfo | null = null;
   private drain: { promise: Promise<void>; resolve: () => void } | null = null;
   private rekeyTimer: NodeJS.Timeout | null = null;
@@ -83,6 +84,7 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
     this.recvUnderKey = init.recvFrames;
     this.commandBytes = commandBytesOf(init.config.frameBytes);
     const stream = this.port.stream;
+    stream.pause(); // until start(): bytes wait in the transport, which pushes back on the peer
     stream.on('drain', () => this.releaseDrain());
     this.port.setListener(() => this.pump());
     if (this.config.rekeyIntervalMs > 0) {
@@ -96,9 +98,10 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
 
   /** Starts delivering commands (called by dialLink/the listener after handing the link out). */
   start(): void {
-    if (this.closedInfo !== null) return;
-    this.resume();
-    if (this.port.closed) this.pump();
+    if (this.started || this.closedInfo !== null) return;
+    this.started = true;
+    if (!this.paused) this.port.stream.resume();
+    this.pump();
   }
 
   get closed(): boolean {
@@ -150,7 +153,7 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
 
   /** Stops delivering commands (the transport then pushes back on the peer). */
   pause(): void {
-    if (this.paused) return;
+    if (this.paused || this.closedInfo !== null) return;
     this.paused = true;
     this.port.stream.pause();
   }
@@ -159,11 +162,15 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
   resume(): void {
     if (!this.paused || this.closedInfo !== null) return;
     this.paused = false;
+    if (!this.started) return;
     this.port.stream.resume();
     this.pump();
   }
 
-  /** Sends Disconnect and closes. Idempotent. */
+  /**
+   * Sends Disconnect and closes. Idempotent. The stream is ended (so the Disconnect is flushed)
+   * and destroyed once the peer closes its side, or after handshakeTimeoutMs at the latest.
+   */
   close(): void {
     if (this.closedInfo !== null) return;
     this.writeFrameOf(DISCONNECT);
@@ -211,7 +218,7 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
   private pump(): void {
     const reader = this.port.reader;
     const frameBytes = this.config.frameBytes;
-    while (!this.paused && this.closedInfo === null) {
+    while (this.started && !this.paused && this.closedInfo === null) {
       const header = reader.peekU16();
       if (header === -1) break;
       if (header !== frameBytes - FRAME_HEADER_BYTES) {
@@ -249,7 +256,7 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
       this.emit('command', cmd);
     }
     // The stream is gone and every whole frame was delivered: a partial one can never complete.
-    if (this.closedInfo === null && !this.paused && this.port.closed) this.finish({ reason: 'peer_closed' }, true);
+    if (this.closedInfo === null && this.started && !this.paused && this.port.closed) this.finish({ reason: 'peer_closed' }, true);
   }
 
   private reject(reason: FrameRejectReason, message: string): void {
@@ -262,8 +269,7 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
     this.closedInfo = info;
     if (this.rekeyTimer !== null) clearInterval(this.rekeyTimer);
     this.rekeyTimer = null;
-    this.port.setListener(null);
-    this.port.reader.clear();
+    this.port.discard();
     this.sendCipher.destroy();
     this.recvCipher.destroy();
     const stream = this.port.stream;

@@ -37,6 +37,7 @@ export interface LinkListenerEvents<P> {
 export class LinkListener<P = unknown> extends EventEmitter<LinkListenerEvents<P>> {
   private pending = 0;
   private readonly open = new Set<LinkConnection<P>>();
+  private readonly handshaking = new Set<Duplex>();
   private closing = false;
 
   /** @internal use createLinkListener */
@@ -52,12 +53,13 @@ export class LinkListener<P = unknown> extends EventEmitter<LinkListenerEvents<P
     return this.pending;
   }
 
-  /** Stops accepting and closes every connection it handed out. */
+  /** Stops accepting, aborts handshakes in progress and closes every connection it handed out. */
   async close(): Promise<void> {
     this.closing = true;
-    await this.closeServer();
+    for (const stream of this.handshaking) stream.destroy();
     for (const conn of this.open) conn.close();
     this.open.clear();
+    await this.closeServer(); // TCP: resolves once every accepted socket is gone
   }
 
   /** @internal */
@@ -72,6 +74,7 @@ export class LinkListener<P = unknown> extends EventEmitter<LinkListenerEvents<P
       return;
     }
     this.pending++;
+    this.handshaking.add(stream);
     const port = new StreamPort(stream);
     let conn: LinkConnection<P>;
     try {
@@ -103,6 +106,7 @@ export class LinkListener<P = unknown> extends EventEmitter<LinkListenerEvents<P
       return;
     } finally {
       this.pending--;
+      this.handshaking.delete(stream);
     }
     // Confirmation: the dialer's dialLink resolves on this first frame.
     conn.send({ kind: 'NoOp' }).catch(() => {});

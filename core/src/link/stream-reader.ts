@@ -74,6 +74,7 @@ export class StreamPort {
 
   constructor(readonly stream: import('node:stream').Duplex) {
     stream.on('data', (chunk: Buffer) => {
+      if (this.discarding) return;
       this.reader.push(chunk);
       this.listener?.();
     });
@@ -90,4 +91,14 @@ export class StreamPort {
   setListener(listener: (() => void) | null): void {
     this.listener = listener;
   }
+
+  /** From now on, drops incoming bytes but keeps reading, so the peer's end of stream is seen. */
+  discard(): void {
+    this.discarding = true;
+    this.listener = null;
+    this.reader.clear();
+    this.stream.resume();
+  }
+
+  private discarding = false;
 }

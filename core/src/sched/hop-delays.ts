@@ -7,6 +7,8 @@ import type { Rng } from './rng.js';
  * capMs so a rare huge draw cannot outlive the epoch's keys. Writes into `out` (no allocation when
  * given) and returns it. muPerMs is the rate per ms (mean delay 1/muPerMs ms).
  */
+export function sampleHopDelays(muPerMs: number, hops: number, rng: Rng, capMs: number): number[];
+export function sampleHopDelays<A extends { [i: number]: number; length: number }>(muPerMs: number, hops: number, rng: Rng, capMs: number, out: A): A;
 export function sampleHopDelays<A extends { [i: number]: number; length: number }>(
   muPerMs: number,
   hops: number,

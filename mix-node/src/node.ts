@@ -1,0 +1,435 @@
+// The mix node: keys, epochs with Sphinx key rotation and a grace period, the consensus and our
+// layer in it, link listener (only peers of the previous layer may send to us) and dialler, the
+// engine (unwrap → replay → delay → forward), mix loops, and /metrics.
+import { existsSync, mkdirSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { toHex } from '@strata/core/bytes';
+import type { Consensus } from '@strata/core/consensus';
+import { createDescriptor, signDescriptor, type SignedDescriptor } from '@strata/core/descriptor';
+import { EpochClock } from '@strata/core/epoch';
+import { readKeyFile, writeKeyFile } from '@strata/core/key-file';
+import { Ed25519Signer, generateIdentityKeyPair, generateX25519KeyPair, nodeIdOf, type KeyPair } from '@strata/core/keys';
+import { frameBytesForBody } from '@strata/core/link/config';
+import type { LinkConnection } from '@strata/core/link/connection';
+import { createLinkListener, type LinkListener } from '@strata/core/link/listener';
+import { createPromLinkMetrics } from '@strata/core/link/prom-metrics';
+import { linkKeyPairFromPrivateKey, type LinkKeyPair } from '@strata/core/link/x25519';
+import { createLogger, type Logger } from '@strata/core/log';
+import { registerOpsRoutes, StrataMetrics } from '@strata/core/metrics';
+import { SystemClock } from '@strata/core/sched/clock';
+import { cryptoRng } from '@strata/core/sched/rng';
+import { SphinxKeyStore } from '@strata/core/sphinx-key-store';
+import { geometryHash, type Geometry } from 'sphinx-packet-ts';
+import { dataPaths, type MixNodeConfig } from './config.js';
+import { HttpDirectoryClient, type DirectoryClient } from './directory-client.js';
+import { MixEngine, type ForwardItem } from './engine.js';
+import { HeldStore } from './held-store.js';
+import { LoopSender } from './loops.js';
+import { MixMetrics, type DropReason } from './metrics.js';
+import { PeerLinks } from './peers.js';
+import { ReplayFilter } from './replay-filter.js';
+import { Topology } from './topology.js';
+import { geometryFromSpec, specOfGeometry, type UnwrapControl, type UnwrapJob, type UnwrapOutcome } from './unwrap-handler.js';
+import { WorkerPool } from './worker-pool.js';
+import { siblingModuleUrl } from './worker-protocol.js';
+
+export interface MixNodeDeps {
+  /** Directory access (default: HTTP to config.directory.authorities). */
+  directory?: DirectoryClient;
+  logger?: Logger;
+  /** Wall clock in ms for epochs (default Date.now). */
+  now?: () => number;
+}
+
+interface PeerInfo {
+  nodeId: Uint8Array;
+}
+
+function loadOrCreate(path: string, type: 'ed25519-identity' | 'x25519-link', make: () => KeyPair): KeyPair {
+  if (!existsSync(path)) writeKeyFile(path, type, make());
+  return readKeyFile(path, type);
+}
+
+export class MixNode {
+  readonly nodeId: Uint8Array;
+  readonly identityPublicKey: Uint8Array;
+  readonly linkPublicKey: Uint8Array;
+  readonly metrics: MixMetrics;
+  readonly logger: Logger;
+  private readonly geometry: Geometry;
+  private readonly epochs: EpochClock;
+  private readonly sphinxKeys: SphinxKeyStore;
+  private readonly signer: Ed25519Signer;
+  private readonly link: LinkKeyPair;
+  private readonly directory: DirectoryClient;
+  private readonly topologies = new Map<number, Topology>();
+  private readonly uploaded = new Set<number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly loopClock = new SystemClock({ unref: true });
+  private pool!: WorkerPool<UnwrapJob, UnwrapOutcome, UnwrapControl>;
+  private replay!: ReplayFilter;
+  private held!: HeldStore;
+  private engine!: MixEngine;
+  private peers!: PeerLinks;
+  private listener: LinkListener<PeerInfo> | undefined;
+  private ops: FastifyInstance | undefined;
+  private loops: LoopSender | undefined;
+  private epoch: number;
+  private inGrace = false;
+  private stopped = false;
+  private lastLayer: number | undefined;
+  private restorePending = false;
+
+  private constructor(readonly config: MixNodeConfig, deps: MixNodeDeps) {
+    const paths = dataPaths(config);
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    const identity = loadOrCreate(paths.identityKey, 'ed25519-identity', generateIdentityKeyPair);
+    const linkPair = loadOrCreate(paths.linkKey, 'x25519-link', generateX25519KeyPair);
+    this.signer = new Ed25519Signer(identity.privateKey);
+    this.identityPublicKey = identity.publicKey;
+    this.nodeId = nodeIdOf(identity.publicKey);
+    this.link = linkKeyPairFromPrivateKey(linkPair.privateKey);
+    this.linkPublicKey = this.link.publicKey;
+    this.geometry = geometryFromSpec({ ...config.geometry });
+    this.epochs = new EpochClock({ lengthMs: config.epoch.lengthMs, genesisMs: config.epoch.genesisMs, ...(deps.now ? { now: deps.now } : {}) });
+    this.sphinxKeys = new SphinxKeyStore(paths.sphinxKeys);
+    this.logger = deps.logger ?? createLogger({ component: 'mix', level: config.log.level });
+    this.metrics = new MixMetrics(new StrataMetrics('mix', { defaultMetrics: true }));
+    this.directory =
+      deps.directory ??
+      new HttpDirectoryClient({
+        authorities: config.directory.authorities,
+        threshold: config.directory.threshold,
+        sphinxGeometryHash: geometryHash(this.geometry),
+        metrics: this.metrics.strata,
+        logger: this.logger,
+      });
+    this.epoch = this.epochs.current();
+  }
+
+  /** Load keys and state, listen, join the directory, and start mixing. */
+  static async start(config: MixNodeConfig, deps: MixNodeDeps = {}): Promise<MixNode> {
+    const node = new MixNode(config, deps);
+    try {
+      await node.startParts();
+    } catch (err) {
+      await node.stop().catch(() => {});
+      throw err;
+    }
+    return node;
+  }
+
+  /** Bound link address (port resolved when config.listen.port is 0). */
+  get linkAddress(): { host: string; port: number } {
+    return this.listener ? { host: this.config.advertiseHost, port: this.listener.address.port } : { host: this.config.advertiseHost, port: 0 };
+  }
+
+  get metricsUrl(): string | undefined {
+    const a = this.ops?.server.address();
+    return a && typeof a === 'object' ? `http://${this.config.metrics.host}:${a.port}` : undefined;
+  }
+
+  /** Our mix layer (1..L) in the current consensus, or undefined. */
+  get layer(): number | undefined {
+    return this.topologyNow()?.layerOf(this.nodeId);
+  }
+
+  get currentEpoch(): number {
+    return this.epoch;
+  }
+
+  /** Our signed descriptor for `epoch` (Sphinx keys of `epoch` and `epoch + 1`). */
+  descriptorFor(epoch: number): SignedDescriptor {
+    const d = createDescriptor({
+      epoch,
+      role: 'mix',
+      identityKey: this.identityPublicKey,
+      linkKey: this.linkPublicKey,
+      linkAddresses: [`tcp://${this.linkAddress.host}:${this.linkAddress.port}`],
+      sphinxPublicKeys: [this.sphinxKeys.ensure(epoch).publicKey, this.sphinxKeys.ensure(epoch + 1).publicKey],
+    });
+    return signDescriptor(d, this.signer);
+  }
+
+  private async startParts(): Promise<void> {
+    const c = this.config;
+    const paths = dataPaths(c);
+    const e = this.epoch;
+    this.inGrace = this.epochs.now() - this.epochs.startMs(e) < c.epoch.graceMs;
+    this.sphinxKeys.ensure(e);
+    this.sphinxKeys.ensure(e + 1);
+    this.replay = ReplayFilter.open({ path: paths.replay, maxTagsPerEpoch: c.replayFilter.maxTagsPerEpoch });
+    await this.replay.pruneBefore(this.inGrace ? e - 1 : e);
+    this.sphinxKeys.prune(this.inGrace ? e - 1 : e);
+    this.pool = new WorkerPool({
+      handlerUrl: siblingModuleUrl(import.meta.url, 'unwrap-handler'),
+      init: { geometry: specOfGeometry(this.geometry) },
+      size: c.workers.count,
+      maxInFlightPerWorker: c.workers.maxInFlightPerWorker,
+      maxQueued: c.workers.maxQueued,
+    });
+    await this.pool.ready();
+    await this.pool.broadcast(this.keyControl());
+    this.metrics.watchWorkers(this.pool);
+    const linkMetrics = createPromLinkMetrics(this.metrics.registry);
+    const frameBytes = frameBytesForBody(this.geometry.packetLength);
+    this.peers = new PeerLinks({
+      staticKey: this.link,
+      frameBytes,
+      handshakeTimeoutMs: c.link.handshakeTimeoutMs,
+      maxQueuedBytes: c.link.maxQueuedBytes,
+      maxPendingPacketsPerPeer: c.link.maxPendingPacketsPerPeer,
+      linkMetrics,
+      onDrop: (reason) => this.metrics.drop(reason),
+    });
+    this.engine = new MixEngine({
+      pool: this.pool,
+      replayFilter: this.replay,
+      metrics: this.metrics,
+      packetBytes: this.geometry.packetLength,
+      maxQueuedPackets: c.delayQueue.maxPackets,
+      maxDelayMs: c.maxDelayMs,
+      forward: (item) => this.forward(item),
+      onTerminal: (o) => {
+        if (!this.loops?.onTerminal(o.recipient)) this.metrics.drop('not_a_forward_hop');
+      },
+    });
+    // Packets held at the last shutdown go back in the queue once we know the topology (setConsensus).
+    this.held = HeldStore.open(paths.held);
+    this.restorePending = this.held.size > 0;
+    this.listener = await createLinkListener<PeerInfo>({
+      host: c.listen.host,
+      port: c.listen.port,
+      staticKey: this.link,
+      frameBytes,
+      handshakeTimeoutMs: c.link.handshakeTimeoutMs,
+      maxQueuedBytes: c.link.maxQueuedBytes,
+      metrics: linkMetrics,
+      authorize: (peerKey) => this.authorize(peerKey),
+    });
+    this.listener.on('connection', (conn) => this.onConnection(conn));
+    if (c.metrics.enabled) {
+      this.ops = Fastify({ logger: false });
+      registerOpsRoutes(this.ops, this.metrics.strata, () => ({ ok: this.layer !== undefined, epoch: this.epoch, layer: this.layer ?? null }));
+      await this.ops.listen({ host: c.metrics.host, port: c.metrics.port });
+    }
+    this.loops = new LoopSender({
+      clock: this.loopClock,
+      rng: cryptoRng(),
+      geometry: this.geometry,
+      metrics: this.metrics,
+      logger: this.logger,
+      selfId: this.nodeId,
+      topology: () => {
+        const t = this.topologyNow();
+        return t ? { topology: t, epoch: this.epoch } : undefined;
+      },
+      send: (firstHop, packet) => this.peers.send(firstHop, packet),
+      windowMs: c.loops.windowMs,
+      returnDeadlineMs: c.maxDelayMs * this.geometry.nrHops + 10_000,
+      warnBelowRatio: c.loops.warnBelowRatio,
+    });
+    this.logger.info(
+      { nodeId: toHex(this.nodeId), epoch: e, link: `${this.linkAddress.host}:${this.linkAddress.port}`, metrics: this.metricsUrl ?? null, workers: this.pool.size },
+      'mix node started',
+    );
+    await this.housekeeping();
+    this.every(c.directory.pollIntervalMs, () => this.housekeeping());
+    this.scheduleEpochBoundary();
+  }
+
+  /** Graceful stop: no new packets, due packets forwarded, held ones saved for the next start. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.loops?.stop();
+    this.loopClock.close();
+    await this.listener?.close();
+    if (this.engine) {
+      const held = await this.engine.stop();
+      await this.held.save(held);
+      if (held.length > 0) this.logger.info({ packets: held.length }, 'saved held packets for the next start');
+    }
+    await this.peers?.close();
+    await this.pool?.close();
+    await this.replay?.close();
+    await this.held?.close();
+    await this.ops?.close();
+    this.logger.info('mix node stopped');
+  }
+
+  // --- epochs and keys ---
+
+  /** Keys the workers try, most likely first: current, previous (grace), next. */
+  private keyControl(): UnwrapControl {
+    const e = this.epoch;
+    const order = [e, ...(this.inGrace ? [e - 1] : []), e + 1];
+    const keys: UnwrapControl['keys'] = [];
+    for (const epoch of order) {
+      const pair = epoch >= 0 ? (this.sphinxKeys.get(epoch) ?? (epoch >= e ? this.sphinxKeys.ensure(epoch) : undefined)) : undefined;
+      if (pair) keys.push({ epoch, privateKey: pair.privateKey });
+    }
+    return { keys };
+  }
+
+  private scheduleEpochBoundary(): void {
+    const next = this.epoch + 1;
+    this.after(Math.max(this.epochs.msUntil(next), 0), () => this.onEpochStart(next));
+  }
+
+  private async onEpochStart(epoch: number): Promise<void> {
+    if (this.stopped) return;
+    this.epoch = epoch;
+    this.inGrace = this.config.epoch.graceMs > 0;
+    this.sphinxKeys.ensure(epoch + 1);
+    await this.pool.broadcast(this.keyControl());
+    this.logger.info({ epoch }, 'epoch started: Sphinx key rotated, previous key kept for the grace period');
+    this.after(this.config.epoch.graceMs, () => this.onGraceEnd(epoch));
+    this.scheduleEpochBoundary();
+    await this.housekeeping();
+  }
+
+  private async onGraceEnd(epoch: number): Promise<void> {
+    if (this.stopped || this.epoch !== epoch) return;
+    this.inGrace = false;
+    await this.pool.broadcast(this.keyControl());
+    this.sphinxKeys.prune(epoch);
+    await this.replay.pruneBefore(epoch);
+    for (const e of this.topologies.keys()) if (e < epoch) this.topologies.delete(e);
+    this.logger.info({ epoch }, 'grace period over: previous Sphinx key and replay table deleted');
+  }
+
+  /** Upload missing descriptors and fetch missing consensus documents (current and next epoch). */
+  private async housekeeping(): Promise<void> {
+    if (this.stopped) return;
+    const e = this.epoch;
+    for (const epoch of [e, e + 1]) {
+      if (!this.uploaded.has(epoch)) {
+        try {
+          if ((await this.directory.uploadDescriptor(this.descriptorFor(epoch))) > 0) this.uploaded.add(epoch);
+        } catch (err) {
+          this.logger.warn({ epoch, err: (err as Error).message }, 'descriptor upload failed');
+        }
+      }
+    }
+    for (const epoch of [e, e + 1]) {
+      if (this.topologies.has(epoch)) continue;
+      // The next epoch's document is published before it starts; ask for it in the epoch's last part.
+      if (epoch > e && this.epochs.msUntil(epoch) > this.config.epoch.lengthMs / 2) continue;
+      try {
+        this.setConsensus(await this.directory.fetchConsensus(epoch), epoch);
+      } catch (err) {
+        if (epoch === e) this.logger.warn({ epoch, err: (err as Error).message }, 'no consensus for the current epoch yet');
+      }
+    }
+    for (const u of this.uploaded) if (u < e) this.uploaded.delete(u);
+  }
+
+  private setConsensus(consensus: Consensus, epoch: number): void {
+    const t = new Topology(consensus);
+    this.topologies.set(epoch, t);
+    if (epoch !== this.epoch) return;
+    const layer = t.layerOf(this.nodeId);
+    if (layer !== this.lastLayer) {
+      this.lastLayer = layer;
+      if (layer === undefined || layer === 0) this.logger.warn({ epoch }, 'this node is not a mix in the consensus');
+      else this.logger.info({ epoch, layer, layers: t.layerCount }, 'learned our mix layer');
+    }
+    if (this.restorePending && !this.stopped) {
+      this.restorePending = false;
+      const restored = this.engine.restore(this.held.takeAll());
+      if (restored > 0) this.logger.info({ packets: restored }, 'restored held packets from the last shutdown');
+    }
+    const p = consensus.params;
+    if (this.loops && this.config.loops.enabled) {
+      this.loops.configure(p.lambdaMPerSecond, p.muPerSecond, Math.min(p.maxDelayMs, this.config.maxDelayMs));
+      this.loops.start();
+    }
+  }
+
+  private topologyNow(): Topology | undefined {
+    return this.topologies.get(this.epoch) ?? (this.inGrace ? this.topologies.get(this.epoch - 1) : undefined);
+  }
+
+  /** Topologies a packet may have been routed under: current, and the previous during grace. */
+  private topologiesInForce(): Topology[] {
+    const out: Topology[] = [];
+    const cur = this.topologies.get(this.epoch);
+    if (cur) out.push(cur);
+    const prev = this.topologies.get(this.epoch - 1);
+    if (prev && (this.inGrace || !cur)) out.push(prev);
+    return out;
+  }
+
+  // --- links ---
+
+  private authorize(peerKey: Uint8Array): PeerInfo | null {
+    for (const t of this.topologiesInForce()) {
+      const peer = t.byLink(peerKey);
+      const me = t.byNodeId(this.nodeId);
+      if (peer && me && t.maySend(peer.layer, me.layer)) return { nodeId: peer.node.descriptor.nodeId };
+    }
+    return null;
+  }
+
+  private mayReceiveFrom(peer: PeerInfo): boolean {
+    for (const t of this.topologiesInForce()) {
+      const p = t.byNodeId(peer.nodeId);
+      const me = t.byNodeId(this.nodeId);
+      if (p && me && t.maySend(p.layer, me.layer)) return true;
+    }
+    return false;
+  }
+
+  private onConnection(conn: LinkConnection<PeerInfo>): void {
+    conn.on('command', (cmd) => {
+      if (cmd.kind !== 'SendPacket') return;
+      if (!this.mayReceiveFrom(conn.peer)) {
+        this.metrics.packetsIn.inc();
+        this.metrics.drop('peer_not_allowed');
+        return;
+      }
+      this.engine.receive(cmd.packet);
+    });
+  }
+
+  private forward(item: ForwardItem): 'sent' | DropReason {
+    let reason: DropReason = 'not_in_consensus';
+    for (const t of this.topologiesInForce()) {
+      const me = t.byNodeId(this.nodeId);
+      const next = t.byNodeId(item.nextHop);
+      if (!me) continue;
+      if (!next) {
+        reason = 'unknown_next_hop';
+        continue;
+      }
+      if (!t.mayForward(me.layer, next.layer)) {
+        reason = 'next_hop_not_allowed';
+        continue;
+      }
+      return this.peers.send(next.node, item.packet);
+    }
+    return reason;
+  }
+
+  // --- timers ---
+
+  private after(ms: number, fn: () => unknown): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      Promise.resolve()
+        .then(fn)
+        .catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'mix node task failed'));
+    }, Math.min(ms, 2 ** 31 - 1));
+    this.timers.add(t);
+  }
+
+  private every(ms: number, fn: () => unknown): void {
+    this.after(ms, async () => {
+      await fn();
+      if (!this.stopped) this.every(ms, fn);
+    });
+  }
+}

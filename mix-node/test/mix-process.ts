@@ -1,0 +1,82 @@
+// Runs a mix node as a real child process (src/bin.ts under tsx) and follows its JSON log lines.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from './manual-timers.js';
+
+const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
+
+export class MixProcess {
+  readonly lines: Record<string, unknown>[] = [];
+  private child: ChildProcess | undefined;
+  exitCode: number | null | undefined;
+  stderr = '';
+
+  constructor(readonly dir: string, readonly config: Record<string, unknown>) {}
+
+  start(): void {
+    mkdirSync(this.dir, { recursive: true });
+    const file = join(this.dir, 'mix.json');
+    writeFileSync(file, JSON.stringify(this.config));
+    this.lines.length = 0;
+    this.exitCode = undefined;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=strata-source', BIN, '--config', file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        try {
+          this.lines.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          /* not a log line */
+        }
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    child.on('exit', (code) => (this.exitCode = code));
+  }
+
+  get alive(): boolean {
+    return this.child !== undefined && this.exitCode === undefined;
+  }
+
+  line(msg: string): Record<string, unknown> | undefined {
+    return this.lines.find((l) => l.msg === msg);
+  }
+
+  async waitLine(msg: string, limitMs = 20_000): Promise<Record<string, unknown>> {
+    await waitFor(() => this.line(msg) !== undefined || this.exitCode !== undefined, limitMs);
+    const l = this.line(msg);
+    if (!l) throw new Error(`mix exited (${this.exitCode}) before logging "${msg}": ${this.stderr}`);
+    return l;
+  }
+
+  get metricsUrl(): string {
+    return String(this.line('mix node started')?.metrics);
+  }
+
+  async metric(name: string, labels = ''): Promise<number> {
+    const text = await (await fetch(`${this.metricsUrl}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
+    return line === undefined ? 0 : Number(line.split(' ')[1]);
+  }
+
+  /** SIGTERM (graceful stop) and wait for the exit. */
+  async stop(): Promise<number | null | undefined> {
+    if (!this.alive) return this.exitCode;
+    this.child!.kill('SIGTERM');
+    await waitFor(() => this.exitCode !== undefined, 20_000);
+    return this.exitCode;
+  }
+
+  kill(): void {
+    if (this.alive) this.child!.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,96 @@
+// npm run bench -w sphinx-packet-ts: one JSON line per figure, medians, both backends.
+// {"name","backend","us_per_op","ops_per_s"}; portable runs fewer iterations.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  createPacket,
+  createSurb,
+  DEFAULT_GEOMETRY,
+  Geometry,
+  nativeBackend,
+  portableBackend,
+  prepareNodeKey,
+  unwrapPacket,
+  type Command,
+  type CryptoBackend,
+  type PathHop,
+} from '../src/index.js';
+import { sprpDecrypt } from '../src/sprp.js';
+
+export interface Figure {
+  name: string;
+  backend: string;
+  us_per_op: number;
+  ops_per_s: number;
+}
+
+/** Median over `samples` samples of `batch` calls each, after a warm-up. */
+export function measure(name: string, backend: string, fn: () => void, samples: number, batch = 1): Figure {
+  for (let i = 0; i < Math.max(3, samples / 10); i++) fn();
+  const times: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    const t0 = performance.now();
+    for (let i = 0; i < batch; i++) fn();
+    times.push(((performance.now() - t0) * 1000) / batch);
+  }
+  times.sort((a, b) => a - b);
+  const us = times[times.length >> 1];
+  return { name, backend, us_per_op: Math.round(us * 10) / 10, ops_per_s: Math.round(1e6 / us) };
+}
+
+function fixture(g: Geometry, backend: CryptoBackend, surb: boolean) {
+  const nodes = Array.from({ length: g.nrHops }, () => {
+    const privateKey = backend.randomBytes(32);
+    return { id: backend.randomBytes(32), privateKey, key: prepareNodeKey(privateKey, backend) };
+  });
+  const path: PathHop[] = nodes.map((n, i) => {
+    const commands: Command[] =
+      i < nodes.length - 1
+        ? [{ type: 'nodeDelay', delayMs: 100 }]
+        : [{ type: 'recipient', id: backend.randomBytes(32) }, ...(surb ? [{ type: 'surbReply' as const, id: backend.randomBytes(16) }] : [])];
+    return { id: n.id, publicKey: n.key.publicKey, commands };
+  });
+  return { nodes, path };
+}
+
+export function benchSphinx(backend: CryptoBackend, scale: number): Figure[] {
+  const out: Figure[] = [];
+  const b = backend.name;
+  for (const g of [DEFAULT_GEOMETRY, Geometry.kem({ nrHops: 5, userForwardPayloadLength: 2000, withSurb: true })]) {
+    const suffix = g.kind === 'kem' ? '_kem' : '';
+    const { nodes, path } = fixture(g, backend, false);
+    const payload = backend.randomBytes(g.forwardPayloadLength);
+    const packets = [createPacket(g, path, payload, { backend })];
+    for (let i = 0; i < g.nrHops - 1; i++) packets.push(unwrapPacket(g, nodes[i].key, packets[i]).packet!);
+    out.push(measure(`create_packet_5hop${suffix}`, b, () => createPacket(g, path, payload, { backend }), Math.ceil(60 * scale)));
+    out.push(measure(`unwrap_forward_hop${suffix}`, b, () => unwrapPacket(g, nodes[0].key, packets[0]), Math.ceil(400 * scale), 5));
+    out.push(measure(`unwrap_final_hop${suffix}`, b, () => unwrapPacket(g, nodes[4].key, packets[4]), Math.ceil(400 * scale), 5));
+    const s = fixture(g, backend, true);
+    out.push(measure(`surb_create_5hop${suffix}`, b, () => createSurb(g, s.path, { backend }), Math.ceil(60 * scale)));
+  }
+  const g = DEFAULT_GEOMETRY;
+  const body = backend.randomBytes(g.packetLength - g.headerLength);
+  const key = backend.randomBytes(48);
+  const iv = backend.randomBytes(16);
+  out.push(measure(`aez_payload_${body.length}B`, 'ts', () => sprpDecrypt(key, iv, body), Math.ceil(400 * scale), 5));
+  return out;
+}
+
+async function main(): Promise<void> {
+  const print = (f: Figure) => console.log(JSON.stringify(f));
+  benchSphinx(nativeBackend(), 1).forEach(print);
+  benchSphinx(portableBackend(), 0.05).filter((f) => !f.name.startsWith('aez')).forEach(print);
+  // The AEZ engineer's own figures, once their bench exists.
+  const aezBench = fileURLToPath(new URL('./aez.bench.ts', import.meta.url));
+  if (existsSync(aezBench)) {
+    const mod = (await import(new URL('./aez.bench.ts', import.meta.url).href)) as { benchAez?: () => Promise<Figure[]> };
+    if (mod.benchAez) (await mod.benchAez()).forEach(print);
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((e: Error) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,8 @@
+// Browser builds (package.json "browser" field) replace backend-native.js with this module, so
+// that no node: import reaches a bundle.
+import type { CryptoBackend } from './backend.js';
+import { SphinxError } from './errors.js';
+
+export function nativeBackend(): CryptoBackend {
+  throw new SphinxError('the native backend needs node:crypto; use portableBackend() in browsers');
+}

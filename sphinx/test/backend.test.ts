@@ -1,0 +1,128 @@
+// Both backends against Katzenpost's primitive vectors, and against each other.
+import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
+import { KDF_INFO, nativeBackend, portableBackend, type CryptoBackend } from '../src/index.js';
+import { hex, loadJson, seededRandom, toHex } from './helpers.js';
+
+interface VectorFile<T> {
+  vectors: T[];
+}
+const kdf = loadJson<VectorFile<Record<string, string>>>('primitives/kdf_sphinx.json').vectors;
+const sha = loadJson<VectorFile<Record<string, string>>>('primitives/hash_sha512_256.json').vectors;
+const mac = loadJson<VectorFile<Record<string, string>>>('primitives/mac_hmac_sha256.json').vectors;
+const aes = loadJson<VectorFile<{ key_hex: string; iv_hex: string; length: number; keystream_hex: string }>>('primitives/stream_aes256ctr.json').vectors;
+const chacha = loadJson<VectorFile<Record<string, string>>>('primitives/chacha20_deterministic_rand.json').vectors;
+
+function expectKeyError(fn: () => unknown): void {
+  assert.throws(fn, (e: Error & { reason?: string }) => e.name === 'InvalidPacketError' && e.reason === 'key');
+}
+
+const LOW_ORDER = [
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+  '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  '0000000000000000000000000000000000000000000000000000000000000080', // 0 with bit 255 set
+];
+
+for (const backend of [nativeBackend(), portableBackend()] as CryptoBackend[]) {
+  describe(`${backend.name} backend`, () => {
+    it('derives the five Sphinx keys with HKDF-Expand-SHA256 (kdf_sphinx vectors)', () => {
+      for (const v of kdf) {
+        const okm = backend.hkdfExpandSha256(hex(v.ikm_hex), KDF_INFO, 160);
+        assert.equal(toHex(okm.subarray(0, 32)), v.header_mac_hex);
+        assert.equal(toHex(okm.subarray(32, 64)), v.header_encryption_hex);
+        assert.equal(toHex(okm.subarray(64, 80)), v.header_encryption_iv_hex);
+        assert.equal(toHex(okm.subarray(80, 128)), v.payload_encryption_hex);
+        assert.equal(toHex(okm.subarray(128, 160)), v.blinding_factor_seed_hex);
+      }
+    });
+    it('hashes with SHA-512/256 (hash_sha512_256 vectors)', () => {
+      for (const v of sha) assert.equal(toHex(backend.sha512_256(hex(v.input_hex))), v.output_hex);
+    });
+    it('computes the full 32-byte HMAC-SHA256 (mac_hmac_sha256 vectors)', () => {
+      for (const v of mac) assert.equal(toHex(backend.hmacSha256(hex(v.key_hex), hex(v.msg_hex))), v.mac_hex);
+    });
+    it('produces the AES-256-CTR keystream with a 128-bit counter (stream_aes256ctr vectors)', () => {
+      for (const v of aes) assert.equal(toHex(backend.aes256Ctr(hex(v.key_hex), hex(v.iv_hex), new Uint8Array(v.length))), v.keystream_hex);
+    });
+    it('derives blinding factors from ChaCha20 with a zero nonce (chacha20_deterministic_rand vectors)', () => {
+      for (const v of chacha) assert.equal(toHex(backend.chacha20Keystream32(hex(v.key_hex))), v.keystream_hex.slice(0, 64));
+    });
+    it('rejects every low-order X25519 point before multiplying', () => {
+      for (const u of LOW_ORDER) expectKeyError(() => backend.importPoint(hex(u)));
+    });
+    it('agrees on X25519 key agreement in both directions', () => {
+      const r = seededRandom(11);
+      const a = r(32);
+      const b = r(32);
+      const A = backend.x25519Base(backend.importScalar(a));
+      const B = backend.x25519Base(backend.importScalar(b));
+      const ab = backend.x25519(backend.importScalar(a), backend.importPoint(B));
+      const ba = backend.x25519(backend.importScalar(b), backend.importPoint(A));
+      assert.equal(toHex(ab), toHex(ba));
+    });
+    it('returns plain Uint8Arrays of the requested length from randomBytes', () => {
+      const x = backend.randomBytes(40);
+      assert.equal(x.length, 40);
+      assert.ok(x instanceof Uint8Array);
+    });
+  });
+}
+
+describe('native and portable backends', () => {
+  const n = nativeBackend();
+  const p = portableBackend();
+  it('compute the same X25519 results for random scalars and points', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (k, peer) => {
+        const P = n.x25519Base(n.importScalar(peer));
+        assert.equal(toHex(p.x25519Base(p.importScalar(peer))), toHex(P));
+        assert.equal(toHex(n.x25519(n.importScalar(k), n.importPoint(P))), toHex(p.x25519(p.importScalar(k), p.importPoint(P))));
+      }),
+      { seed: 5, numRuns: 20 },
+    );
+  });
+  it('compute the same HKDF, HMAC, hashes and streams for random inputs', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 700 }), fc.integer({ min: 1, max: 255 }), (key, data, len) => {
+        assert.equal(toHex(n.hkdfExpandSha256(key, data, len)), toHex(p.hkdfExpandSha256(key, data, len)));
+        assert.equal(toHex(n.hmacSha256(key, data)), toHex(p.hmacSha256(key, data)));
+        assert.equal(toHex(n.sha256(data)), toHex(p.sha256(data)));
+        assert.equal(toHex(n.sha512_256(data)), toHex(p.sha512_256(data)));
+        const iv = key.subarray(0, 16);
+        assert.equal(toHex(n.aes256Ctr(key, iv, data)), toHex(p.aes256Ctr(key, iv, data)));
+        assert.equal(toHex(n.chacha20Keystream32(key)), toHex(p.chacha20Keystream32(key)));
+      }),
+      { seed: 6, numRuns: 200 },
+    );
+  });
+  it('agree on an IV whose 128-bit counter wraps mid-stream', () => {
+    const key = new Uint8Array(32).fill(1);
+    const iv = new Uint8Array(16).fill(0xff);
+    assert.equal(toHex(n.aes256Ctr(key, iv, new Uint8Array(48))), toHex(p.aes256Ctr(key, iv, new Uint8Array(48))));
+  });
+});
+
+describe('backend argument checks', () => {
+  for (const b of [nativeBackend(), portableBackend()] as CryptoBackend[]) {
+    it(`refuse wrong lengths and foreign key handles with SphinxArgumentError (${b.name})`, () => {
+      const bad = (fn: () => unknown) => assert.throws(fn, { name: 'SphinxArgumentError' });
+      bad(() => b.importScalar(new Uint8Array(31)));
+      bad(() => b.importPoint(new Uint8Array(33)));
+      bad(() => b.aes256Ctr(new Uint8Array(32), new Uint8Array(12), new Uint8Array(4)));
+      bad(() => b.chacha20Keystream32(new Uint8Array(16)));
+      bad(() => b.hkdfExpandSha256(new Uint8Array(32), new Uint8Array(0), 255 * 32 + 1));
+      bad(() => b.hmacSha256('key' as unknown as Uint8Array, new Uint8Array(1)));
+      bad(() => b.sha512_256([1] as unknown as Uint8Array));
+      bad(() => b.randomBytes(-1));
+      const other = b.name === 'native' ? portableBackend() : nativeBackend();
+      const k = other.importScalar(new Uint8Array(32).fill(1));
+      bad(() => b.x25519Base(k));
+      bad(() => b.x25519(b.importScalar(new Uint8Array(32).fill(1)), other.importPoint(new Uint8Array(32).fill(9))));
+    });
+  }
+});

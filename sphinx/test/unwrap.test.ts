@@ -1,0 +1,219 @@
+import { strict as assert } from 'node:assert';
+import { inspect } from 'node:util';
+import { sha512_256 } from '@noble/hashes/sha2.js';
+import fc from 'fast-check';
+import {
+  createPacket,
+  DEFAULT_GEOMETRY,
+  Geometry,
+  nativeBackend,
+  portableBackend,
+  prepareNodeKey,
+  unwrapPacket,
+  type PathHop,
+} from '../src/index.js';
+import { createHeader } from '../src/header.js';
+import { flipBit, hex, loadJson, makeNodes, makePath, seededRandom, toHex } from './helpers.js';
+
+interface VectorTest {
+  Nodes: { ID: string; PrivateKey: string }[];
+  Path: { ID: string; PublicKey: string; Commands: string[] }[];
+  Packets: string[];
+  Payload: string;
+}
+const vectors = loadJson<VectorTest[]>('sphinx_vectors.json');
+const VECTOR_GEOMETRY = Geometry.nike({ nrHops: 5, userForwardPayloadLength: 103 });
+const g = DEFAULT_GEOMETRY;
+
+function expectInvalid(fn: () => unknown, reasons: readonly string[]): void {
+  assert.throws(fn, (e: Error & { reason?: string }) => {
+    assert.equal(e.name, 'InvalidPacketError', `${e.name}: ${e.message}`);
+    assert.ok(reasons.includes(e.reason!), `reason ${e.reason} not in ${reasons.join(',')}`);
+    return true;
+  });
+}
+
+/** A 5-hop NIKE packet and the packets each hop receives. */
+function fiveHopChain(seed: number, geometry: Geometry = g) {
+  const r = seededRandom(seed);
+  const nodes = makeNodes(5, r);
+  const keys = nodes.map((n) => prepareNodeKey(n.privateKey));
+  const payload = r(geometry.forwardPayloadLength);
+  const arriving = [createPacket(geometry, makePath(nodes, r), payload, { random: r })];
+  for (let i = 0; i < 4; i++) arriving.push(unwrapPacket(geometry, keys[i], arriving[i]).packet!);
+  return { nodes, keys, payload, arriving };
+}
+
+describe('unwrapPacket', () => {
+  it('unwraps the Katzenpost 5-hop vector hop by hop with its delays, next hops and recipient', () => {
+    const t = vectors[4];
+    let packet = hex(t.Packets[0]);
+    for (let i = 0; i < 5; i++) {
+      const res = unwrapPacket(VECTOR_GEOMETRY, hex(t.Nodes[i].PrivateKey), packet);
+      if (i < 4) {
+        assert.equal(res.delayMs, (0xdeadbabe * (i + 1)) % 2 ** 32);
+        assert.equal(toHex(res.nextHop!), t.Path[i + 1].ID);
+        assert.equal(toHex(res.packet!), t.Packets[i + 1]);
+        assert.equal(res.recipient, null);
+        packet = res.packet!;
+      } else {
+        assert.equal(toHex(res.recipient!), t.Path[4].Commands[0].slice(2));
+        assert.equal(res.delayMs, null);
+        assert.equal(res.surbId, null);
+        assert.equal(toHex(res.payload!), t.Payload);
+      }
+    }
+  });
+
+  it('returns SHA-512/256 of alpha as the replay tag', () => {
+    const packet = hex(vectors[0].Packets[0]);
+    const res = unwrapPacket(VECTOR_GEOMETRY, hex(vectors[0].Nodes[0].PrivateKey), packet);
+    assert.equal(toHex(res.replayTag), toHex(sha512_256(packet.subarray(2, 34))));
+  });
+
+  it('gives the same result with both backends', () => {
+    const t = vectors[2];
+    const packet = hex(t.Packets[0]);
+    const a = unwrapPacket(VECTOR_GEOMETRY, prepareNodeKey(hex(t.Nodes[0].PrivateKey), nativeBackend()), packet);
+    const b = unwrapPacket(VECTOR_GEOMETRY, prepareNodeKey(hex(t.Nodes[0].PrivateKey), portableBackend()), packet);
+    assert.equal(toHex(a.packet!), toHex(b.packet!));
+    assert.equal(toHex(a.replayTag), toHex(b.replayTag));
+  });
+
+  it('leaves the input packet unchanged', () => {
+    const packet = hex(vectors[1].Packets[0]);
+    const before = toHex(packet);
+    unwrapPacket(VECTOR_GEOMETRY, hex(vectors[1].Nodes[0].PrivateKey), packet);
+    assert.equal(toHex(packet), before);
+  });
+
+  it('rejects a header with one flipped bit at the hop it reaches, wherever the bit is', () => {
+    const { keys, arriving } = fiveHopChain(41);
+    const pick = seededRandom(42);
+    for (let hop = 0; hop < 5; hop++) {
+      // Every header bit at the first hop; a seeded sample of 96 bits at the later hops.
+      const bits = hop === 0 ? [...Array(g.headerLength * 8).keys()] : [...pick(96 * 2)].map((_, j, a) => ((a[2 * j] ?? 0) << 8 | (a[2 * j + 1] ?? 0)) % (g.headerLength * 8)).slice(0, 96);
+      for (const bit of bits) expectInvalid(() => unwrapPacket(g, keys[hop], flipBit(arriving[hop], bit)), ['version', 'mac', 'key']);
+    }
+  });
+
+  it('never yields the original plaintext when a payload bit flips', () => {
+    const { keys, payload, arriving } = fiveHopChain(43);
+    const pick = seededRandom(44)(40);
+    const bodyBits = (g.packetLength - g.headerLength) * 8;
+    for (let j = 0; j < 20; j++) {
+      const bit = g.headerLength * 8 + (((pick[2 * j] << 8) | pick[2 * j + 1]) * 97) % bodyBits;
+      const start = j % 5; // flip on the way to a different hop each time
+      let packet = flipBit(arriving[start], bit);
+      let delivered: Uint8Array | null = null;
+      try {
+        for (let i = start; i < 5; i++) {
+          const res = unwrapPacket(g, keys[i], packet);
+          if (res.packet) packet = res.packet;
+          else delivered = res.payload;
+        }
+      } catch (e) {
+        assert.equal((e as Error).name, 'InvalidPacketError');
+        assert.equal((e as { reason?: string }).reason, 'payload');
+      }
+      assert.ok(delivered === null || toHex(delivered) !== toHex(payload), `bit ${bit}`);
+    }
+  });
+
+  it('gives a typed error and nothing else for truncated, oversized and garbage packets', () => {
+    const key = prepareNodeKey(seededRandom(45)(32));
+    const { arriving } = fiveHopChain(46);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 4000 }),
+          fc.uint8Array({ minLength: g.packetLength, maxLength: g.packetLength }),
+          fc.integer({ min: 0, max: g.packetLength - 1 }).map((n) => arriving[0].slice(0, n)),
+          fc.uint8Array({ minLength: 1, maxLength: 64 }).map((x) => new Uint8Array([...arriving[0], ...x])),
+        ),
+        (packet) => {
+          expectInvalid(() => unwrapPacket(g, key, packet), ['length', 'version', 'mac', 'key']);
+        },
+      ),
+      { seed: 47, numRuns: 400 },
+    );
+  });
+
+  it('rejects a packet of the wrong length with reason length', () => {
+    const { keys, arriving } = fiveHopChain(48);
+    expectInvalid(() => unwrapPacket(g, keys[0], arriving[0].subarray(0, g.packetLength - 1)), ['length']);
+    expectInvalid(() => unwrapPacket(g, keys[0], new Uint8Array(0)), ['length']);
+  });
+
+  it('rejects an unknown version with reason version', () => {
+    const { keys, arriving } = fiveHopChain(49);
+    const p = arriving[0].slice();
+    p[1] = 1;
+    expectInvalid(() => unwrapPacket(g, keys[0], p), ['version']);
+  });
+
+  it('rejects a low-order alpha with reason key', () => {
+    const { keys, arriving } = fiveHopChain(50);
+    for (const u of ['00', '01', 'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f']) {
+      const p = arriving[0].slice();
+      p.set(hex(u.padEnd(64, '0')), 2);
+      expectInvalid(() => unwrapPacket(g, keys[0], p), ['key']);
+    }
+  });
+
+  it("rejects another node's key with reason mac", () => {
+    const { keys, arriving } = fiveHopChain(51);
+    expectInvalid(() => unwrapPacket(g, keys[1], arriving[0]), ['mac']);
+  });
+
+  it('rejects a hop carrying two surbReply commands with reason commands', () => {
+    const r = seededRandom(52);
+    const nodes = makeNodes(1, r);
+    const path: PathHop[] = makePath(nodes, r);
+    // Bypass path validation to forge a header the way a hostile sender could.
+    const surbReply = { type: 'surbReply' as const, id: new Uint8Array(16) };
+    path[0] = { ...path[0], commands: [surbReply, surbReply] };
+    const { header } = createHeader(g, path, nativeBackend(), r);
+    const packet = new Uint8Array(g.packetLength);
+    packet.set(header);
+    expectInvalid(() => unwrapPacket(g, prepareNodeKey(nodes[0].privateKey), packet), ['commands']);
+  });
+
+  it('accepts a raw 32-byte private key as well as a prepared one', () => {
+    const t = vectors[0];
+    const res = unwrapPacket(VECTOR_GEOMETRY, hex(t.Nodes[0].PrivateKey), hex(t.Packets[0]), { backend: portableBackend() });
+    assert.equal(toHex(res.payload!), t.Payload);
+  });
+
+  it('refuses a key prepared with a different backend than opts.backend', () => {
+    const key = prepareNodeKey(new Uint8Array(32).fill(3), nativeBackend());
+    assert.throws(() => unwrapPacket(g, key, new Uint8Array(g.packetLength), { backend: portableBackend() }), { name: 'SphinxArgumentError', path: 'opts.backend' });
+  });
+
+  it('refuses arguments of the wrong type with SphinxArgumentError', () => {
+    const key = prepareNodeKey(new Uint8Array(32).fill(3));
+    assert.throws(() => unwrapPacket(g, key, 'abc' as unknown as Uint8Array), { name: 'SphinxArgumentError', path: 'packet' });
+    assert.throws(() => unwrapPacket(g, new Uint8Array(31), new Uint8Array(g.packetLength)), { name: 'SphinxArgumentError', path: 'key' });
+    assert.throws(() => unwrapPacket({} as Geometry, key, new Uint8Array(g.packetLength)), { name: 'SphinxArgumentError', path: 'geometry' });
+  });
+
+  it('unwraps KEM packets and rejects them under the NIKE geometry', () => {
+    const kem = Geometry.kem({ nrHops: 5, userForwardPayloadLength: 103 });
+    const t = loadJson<VectorTest[]>('kemsphinx_vectors.json')[1];
+    const packet = hex(t.Packets[0]);
+    const res = unwrapPacket(kem, hex(t.Nodes[0].PrivateKey), packet);
+    assert.equal(toHex(res.packet!), t.Packets[1]);
+    assert.equal(toHex(res.replayTag), toHex(sha512_256(packet.subarray(2, 34))));
+    expectInvalid(() => unwrapPacket(VECTOR_GEOMETRY, hex(t.Nodes[0].PrivateKey), packet), ['length']);
+  });
+
+  it('never prints key material when the error is inspected', () => {
+    const { keys, arriving } = fiveHopChain(53);
+    try {
+      unwrapPacket(g, keys[1], arriving[0]);
+      assert.fail('expected an error');
+    } catch (e) {
+      assert.ok(!inspect(e).includes(toHex(arriving[0].subarray(2, 34))));
+    }
+  });
+});
