@@ -17,3 +17,4 @@ export * from './descriptor.js';
 export * from './consensus.js';
 export * from './consensus-fetcher.js';
 export * from './keygen-command.js';
+export * from './hash.js';

@@ -1,7 +1,6 @@
 // Authority-to-authority messages. Each is a canonical binary encoding (core codec) followed by
 // the author's Ed25519 signature over exactly the preceding bytes; the magic string separates
 // the domains. See docs/spec/directory.md §Exchange.
-import { blake2b } from '@noble/hashes/blake2.js';
 import {
   ByteReader,
   ByteWriter,
@@ -11,6 +10,7 @@ import {
   StrataError,
   assertBytes,
   assertInt,
+  blake2b256,
   compareBytes,
   concatBytes,
   constantTimeEqual,
@@ -67,7 +67,7 @@ export function commitTo(epoch: number, author: Uint8Array, reveal: Uint8Array):
   assertInt('epoch', epoch);
   assertBytes('author', author, 32);
   assertBytes('reveal', reveal, REVEAL_BYTES);
-  return blake2b(concatBytes(COMMIT_MAGIC, u64(epoch), author, reveal), { dkLen: 32 });
+  return blake2b256(COMMIT_MAGIC, u64(epoch), author, reveal);
 }
 
 /** SRV = BLAKE2b-256(SRV_MAGIC ‖ epoch ‖ n ‖ (author ‖ reveal) for each participant in key order). */
@@ -76,7 +76,7 @@ export function sharedRandomValue(epoch: number, reveals: readonly { author: Uin
   const sorted = [...reveals].sort((a, b) => compareBytes(a.author, b.author));
   const w = new ByteWriter().fixed(SRV_MAGIC, SRV_MAGIC.length).u64(epoch).u8(sorted.length);
   for (const r of sorted) w.fixed(r.author, 32).fixed(r.reveal, REVEAL_BYTES);
-  return blake2b(w.finish(), { dkLen: 32 });
+  return blake2b256(w.finish());
 }
 
 export function encodeVote(epoch: number, commit: Uint8Array, descriptors: readonly SignedDescriptor[], signer: Ed25519Signer): Vote {

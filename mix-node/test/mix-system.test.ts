@@ -263,16 +263,20 @@ describe('three mix processes', function () {
     const p = makePacket([0, 0, 0]);
     await send(p.packet.slice());
     await waitFor(() => received.has(p.id));
-    const held = makePacket([1500, 0, 0]);
+    const held = makePacket([4000, 0, 0]);
     await send(held.packet);
+    // Same link, one unwrap worker, FIFO: once this one is through, `held` sits in layer 1's queue.
+    const through = makePacket([0, 0, 0]);
+    await send(through.packet);
+    await waitFor(() => received.has(through.id));
     const l1 = mixInLayer(1);
-    await waitForAsync(async () => (await l1.metric('strata_mix_delay_queue_packets')) === 1);
     assert.equal(await l1.stop(), 0);
     assert.match(JSON.stringify(l1.lines), /saved held packets for the next start/);
     toLayer1?.close();
     l1.start();
     await l1.waitLine('learned our mix layer', 40_000);
-    assert.equal((await l1.waitLine('restored held packets from the last shutdown')).packets, 1);
+    // Our packet, and possibly other mixes' loops that were passing through.
+    assert.ok(Number((await l1.waitLine('restored held packets from the last shutdown')).packets) >= 1);
     await send(p.packet);
     await waitForAsync(async () => (await l1.metric('strata_mix_packets_dropped_total', '{reason="replay"}')) === 1);
     await waitFor(() => received.has(held.id));

@@ -56,7 +56,11 @@ export function listDigest(items: readonly Uint8Array[]): Buffer {
 /** Import a raw 32-byte Ed25519 public key as a node KeyObject (JWK import: ~10× faster than DER). */
 export function ed25519PublicKey(raw: Uint8Array): KeyObject {
   assertBytes('publicKey', raw, ED25519_KEY_BYTES);
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
+  try {
+    return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
+  } catch {
+    throw new ProviderValidationError('bad_key', 'publicKey: not an Ed25519 public key');
+  }
 }
 
 /** Import a raw 32-byte Ed25519 seed (private key) together with its public key. */
@@ -85,6 +89,15 @@ export function generateEd25519KeyPair(): Ed25519KeyPair {
 /** Client side: sign a request. Returns the 64-byte signature. */
 export function signRequest(key: KeyObject, op: SignedRequestOp, fields: readonly Uint8Array[], timestampMs: number, nonce: Uint8Array): Buffer {
   return sign(null, requestSigningBytes(op, fields, timestampMs, nonce), key);
+}
+
+/** Ed25519 verify that treats any library error (odd key, odd signature) as "does not verify". */
+function verifyQuietly(msg: Buffer, key: KeyObject, signature: Uint8Array): boolean {
+  try {
+    return verify(null, msg, key, signature);
+  } catch {
+    return false;
+  }
 }
 
 export interface RequestVerifierOptions {
@@ -122,7 +135,7 @@ export class RequestVerifier {
     }
     const msg = requestSigningBytes(op, fields, timestampMs, nonce);
     for (const { key, signature } of signatures) {
-      if (!(signature instanceof Uint8Array) || signature.length !== ED25519_SIGNATURE_BYTES || !verify(null, msg, key, signature)) {
+      if (!(signature instanceof Uint8Array) || signature.length !== ED25519_SIGNATURE_BYTES || !verifyQuietly(msg, key, signature)) {
         throw new RequestAuthError('bad_signature', `signature does not verify for ${op}`);
       }
     }

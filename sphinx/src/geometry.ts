@@ -173,6 +173,8 @@ export function geometryHash(g: Geometry): Uint8Array {
  * headerLength = 2 + 32 + nrHops·perHop + 32 with perHop 82 (NIKE) or 114 (KEM).
  */
 export function geometryFromHeaderLength(headerLength: number, forwardPayloadLength: number): Geometry | null {
+  assertInt(headerLength, 'headerLength', 0, Number.MAX_SAFE_INTEGER);
+  assertInt(forwardPayloadLength, 'forwardPayloadLength', 0, MAX_USER_FORWARD_PAYLOAD_BYTES);
   const body = headerLength - AD_LENGTH - X25519_KEY_LENGTH - MAC_LENGTH;
   for (const kind of ['nike', 'kem'] as const) {
     const perHop = NEXT_NODE_HOP_LENGTH + SURB_REPLY_COMMAND_LENGTH + (kind === 'kem' ? X25519_KEM_CIPHERTEXT_LENGTH : 0);

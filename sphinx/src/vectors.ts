@@ -6,7 +6,7 @@ import { decodeCommands, encodeCommands, type Command } from './commands.js';
 import { NODE_ID_LENGTH, PAYLOAD_TAG_LENGTH, RECIPIENT_ID_LENGTH, SPRP_KEY_MATERIAL_LENGTH, SURB_ID_LENGTH } from './constants.js';
 import { defaultBackend } from './default-backend.js';
 import { SphinxError } from './errors.js';
-import { Geometry, geometryFromHeaderLength, MAX_HOPS } from './geometry.js';
+import { Geometry, geometryFromHeaderLength, MAX_HOPS, MAX_USER_FORWARD_PAYLOAD_BYTES } from './geometry.js';
 import { generateNodeKeyPair, prepareNodeKey, publicKeyFromPrivate } from './node-key.js';
 import { createPacket } from './packet.js';
 import type { PathHop } from './path.js';
@@ -91,7 +91,8 @@ function parseVectorData(data: unknown): VectorTest[] {
 export function geometryOfTest(t: VectorTest): Geometry | null {
   const payloadLength = t.Payload.length / 2;
   const headerLength = t.Surb ? t.Surb.length / 2 - NODE_ID_LENGTH - SPRP_KEY_MATERIAL_LENGTH : t.Packets[0].length / 2 - PAYLOAD_TAG_LENGTH - payloadLength;
-  if (!Number.isInteger(headerLength) || !Number.isInteger(payloadLength)) return null;
+  if (!Number.isInteger(headerLength) || !Number.isInteger(payloadLength) || headerLength <= 0) return null;
+  if (payloadLength > MAX_USER_FORWARD_PAYLOAD_BYTES) return null;
   const g = geometryFromHeaderLength(headerLength, payloadLength);
   if (!g || g.packetLength * 2 !== t.Packets[0].length) return null;
   return g;

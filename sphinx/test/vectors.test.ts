@@ -62,3 +62,13 @@ describe('vectors', () => {
     }
   }
 });
+
+describe('vectors with impossible sizes', () => {
+  it('reports a test whose packet is shorter than its payload instead of throwing', () => {
+    const t = parseVectorFile(read('sphinx_vectors.json'))[0];
+    t.Packets[0] = t.Packets[0].slice(0, 100);
+    const r = checkVectorTest(t, 0);
+    assert.equal(r.ok, false);
+    assert.equal(r.kind, 'unknown');
+  });
+});
