@@ -11,6 +11,7 @@ import {
   type DeepReadonly,
   type NetworkParams,
 } from '@strata/core';
+import { DEFAULT_GEOMETRY, geometryHash } from 'sphinx-packet-ts';
 
 export interface AuthorityPeer {
   identityKey: Uint8Array;
@@ -123,7 +124,10 @@ function validate(r: ConfigReader): DirectoryConfigShape {
       lambdaDPerSecond: r.number('network.lambdaDPerSecond', { min: 0 }),
       lambdaMPerSecond: r.number('network.lambdaMPerSecond', { min: 0 }),
       maxDelayMs: r.int('network.maxDelayMs', { min: 1, max: 0xffffffff }),
-      sphinxGeometryHash: (r.string('network.sphinxGeometryHash', KEY_HEX), r.hex('network.sphinxGeometryHash', 32)),
+      // Default: the hash of sphinx-packet-ts DEFAULT_GEOMETRY (5 hops, 2000-byte payload).
+      sphinxGeometryHash: r.has('network.sphinxGeometryHash')
+        ? (r.string('network.sphinxGeometryHash', KEY_HEX), r.hex('network.sphinxGeometryHash', 32))
+        : geometryHash(DEFAULT_GEOMETRY),
     },
     limits: {
       uploadBodyBytes: r.int('limits.uploadBodyBytes', { min: 1024, max: 1 << 20 }),

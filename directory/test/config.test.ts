@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { DEFAULT_GEOMETRY, geometryHash } from 'sphinx-packet-ts';
 import { parseDirectoryConfig } from '@strata/directory';
 
 const KEY = 'ab'.repeat(32);
@@ -20,13 +21,18 @@ describe('directory config', () => {
     assert.ok(Object.isFrozen(c.network));
   });
 
+  it('defaults the geometry hash to that of the default Sphinx geometry', () => {
+    const c = parseDirectoryConfig({ ...valid, network: {} });
+    assert.deepEqual(c.network.sphinxGeometryHash, geometryHash(DEFAULT_GEOMETRY));
+  });
+
   const cases: [string, Record<string, unknown>, string][] = [
     ['a missing identity key file', { identityKeyFile: undefined }, 'identityKeyFile'],
     ['a bad authority key', { authorities: [{ identityKey: 'xyz', url: 'http://a' }] }, 'authorities[0].identityKey'],
     ['an authority URL that is not http(s)', { authorities: [{ identityKey: KEY, url: 'ftp://a' }] }, 'authorities[0].url'],
     ['an authority listed twice', { authorities: [{ identityKey: KEY, url: 'http://a' }, { identityKey: KEY, url: 'http://b' }] }, 'authorities[1].identityKey'],
     ['a non-positive mu', { network: { sphinxGeometryHash: '00'.repeat(32), muPerSecond: 0 } }, 'network.muPerSecond'],
-    ['a missing geometry hash', { network: {} }, 'network.sphinxGeometryHash'],
+    ['a malformed geometry hash', { network: { sphinxGeometryHash: 'abc' } }, 'network.sphinxGeometryHash'],
     ['a bad allow-list entry', { allow: { mixes: ['nothex'] } }, 'allow.mixes[0]'],
     ['phases that do not fit before the epoch', { epoch: { lengthMs: 10_000 }, schedule: { uploadCloseBeforeEpochMs: 1000, votePhaseMs: 600, revealPhaseMs: 600 } }, 'schedule'],
     ['an unknown key', { lisen: {} }, 'lisen'],

@@ -130,6 +130,23 @@ export async function buildClientApi(opts: ClientApiOptions): Promise<FastifyIns
     },
   );
 
+  app.post<{ Body: SignedBody & { account: string; device: string; accountSignature: string } }>(
+    '/v1/devices/remove',
+    {
+      schema: {
+        body: bodySchema({ account: KEY, device: KEY, timestampMs: TIMESTAMP, nonce: NONCE, accountSignature: SIG }),
+        response: { 200: { type: 'object', properties: { removed: { type: 'boolean' }, delivered: { type: 'integer' } } }, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      const account = dec(b.account);
+      const device = dec(b.device);
+      verifier.verify('remove-device', [account, device], b.timestampMs, dec(b.nonce), [{ key: ed25519PublicKey(account), signature: dec(b.accountSignature) }]);
+      return store.removeDevice(account, device);
+    },
+  );
+
   app.post<{ Body: SignedBody & { alias: string; aliasKey: string; account: string; aliasSignature: string; accountSignature: string } }>(
     '/v1/aliases',
     { schema: { body: bodySchema({ alias: KEY, aliasKey: KEY, account: KEY, timestampMs: TIMESTAMP, nonce: NONCE, aliasSignature: SIG, accountSignature: SIG }), response: errorResponses } },

@@ -33,6 +33,19 @@ export function registerDeviceRequest(account: Ed25519KeyPair, device: Ed25519Ke
   };
 }
 
+/** POST /v1/devices/remove body: signed by the account key alone (the device may be lost). */
+export function removeDeviceRequest(account: Ed25519KeyPair, device: Uint8Array, opts: SignOptions = {}): Record<string, unknown> {
+  assertBytes('device', device, 32);
+  const { ts, nonce } = fresh(opts);
+  return {
+    account: b64(account.publicKey),
+    device: b64(device),
+    timestampMs: ts,
+    nonce: b64(nonce),
+    accountSignature: b64(signRequest(account.privateKey, 'remove-device', [account.publicKey, device], ts, nonce)),
+  };
+}
+
 /** POST /v1/aliases body: signed by the alias key and by the account key. */
 export function registerAliasRequest(alias: Uint8Array, aliasKey: Ed25519KeyPair, account: Ed25519KeyPair, opts: SignOptions = {}): Record<string, unknown> {
   assertBytes('alias', alias, 32);

@@ -32,6 +32,8 @@ export interface ProviderConfig {
     readonly pollEntries: number;
     readonly ttlMs: number;
     readonly aliasQuotaMessages: number;
+    /** Accounts this provider accepts (registration is open to anyone who reaches the API). */
+    readonly maxAccounts: number;
     readonly maxAliasesPerAccount: number;
     readonly maxDevicesPerAccount: number;
     readonly maxSurbsPerAlias: number;
@@ -66,6 +68,7 @@ const DEFAULTS = {
     pollEntries: 16,
     ttlMs: DEFAULT_TTL_MS,
     aliasQuotaMessages: 1000,
+    maxAccounts: 1_000_000,
     maxAliasesPerAccount: 100_000,
     maxDevicesPerAccount: 16,
     maxSurbsPerAlias: 1000,
@@ -205,6 +208,7 @@ export function parseProviderConfig(raw: unknown): ProviderConfig {
       pollEntries: int(d, dp, 'pollEntries', D.pollEntries, 1, 1024),
       ttlMs: int(d, dp, 'ttlMs', D.ttlMs, 1, 365 * 24 * 3600 * 1000),
       aliasQuotaMessages: int(d, dp, 'aliasQuotaMessages', D.aliasQuotaMessages, 1, 10_000_000),
+      maxAccounts: int(d, dp, 'maxAccounts', D.maxAccounts, 1, 1_000_000_000),
       maxAliasesPerAccount: int(d, dp, 'maxAliasesPerAccount', D.maxAliasesPerAccount, 1, 10_000_000),
       maxDevicesPerAccount: int(d, dp, 'maxDevicesPerAccount', D.maxDevicesPerAccount, 1, 1024),
       maxSurbsPerAlias: int(d, dp, 'maxSurbsPerAlias', D.maxSurbsPerAlias, 1, 1_000_000),

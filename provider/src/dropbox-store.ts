@@ -32,6 +32,8 @@ export interface DropboxStoreOptions {
   readonly pollEntries: number;
   readonly ttlMs: number;
   readonly aliasQuotaMessages: number;
+  /** Default: unlimited. */
+  readonly maxAccounts?: number;
   readonly maxAliasesPerAccount: number;
   readonly maxDevicesPerAccount: number;
   readonly maxCommitBatch: number;
@@ -162,7 +164,11 @@ export class DropboxStore {
     const acct = hex(account);
     const dev = Buffer.from(device);
     return this.#commit.submit(() => {
-      const state = this.#accounts.get(acct) ?? { devices: [], aliases: 0 };
+      const known = this.#accounts.get(acct);
+      if (!known && this.#accounts.size >= (this.options.maxAccounts ?? Infinity)) {
+        throw new QuotaExceededError('accounts', this.options.maxAccounts!);
+      }
+      const state = known ?? { devices: [], aliases: 0 };
       if (state.devices.some((d) => d.equals(dev))) return { created: false };
       if (state.devices.length >= this.options.maxDevicesPerAccount) {
         throw new QuotaExceededError('account_devices', this.options.maxDevicesPerAccount);
@@ -172,6 +178,49 @@ export class DropboxStore {
       this.#accounts.set(acct, state);
       return { created: true };
     });
+  }
+
+  /**
+   * Remove a device (lost or retired) from an account: its acknowledgements are dropped and every
+   * message that all remaining devices have acknowledged is removed now. The last device of an
+   * account cannot be removed (nothing could ever acknowledge its messages again).
+   */
+  async removeDevice(account: Uint8Array, device: Uint8Array): Promise<{ removed: boolean; delivered: number }> {
+    assertBytes('account', account, ACCOUNT_BYTES);
+    assertBytes('device', device, DEVICE_BYTES);
+    this.#assertOpen();
+    const acct = hex(account);
+    const dev = Buffer.from(device);
+    const result = await this.#commit.submit(() => {
+      const state = this.#accounts.get(acct);
+      const index = state ? state.devices.findIndex((d) => d.equals(dev)) : -1;
+      if (!state || index < 0) return { removed: false, delivered: 0 };
+      if (state.devices.length === 1) throw new ConflictError('last_device', 'the last device of an account cannot be removed');
+      const remaining = state.devices.filter((_, i) => i !== index);
+      this.#accountsDb.putSync(Buffer.from(account), Buffer.concat(remaining));
+      state.devices.splice(index, 1);
+      let delivered = 0;
+      for (const [a, alias] of this.#aliases) {
+        if (alias.account !== acct || alias.count === 0) continue;
+        const aliasBuf = Buffer.from(a, 'hex');
+        const keys = Array.from(this.#messagesDb.getKeys(aliasRange(aliasBuf)), (k) => Buffer.from(k));
+        for (const key of keys) {
+          const gone = Buffer.concat([key, dev]);
+          if (this.#acksDb.doesExist(gone)) {
+            this.#acksDb.removeSync(gone);
+            alias.acks--;
+          }
+          if (remaining.every((d) => this.#acksDb.doesExist(Buffer.concat([key, d])))) {
+            alias.acks -= this.#removeMessage(key);
+            alias.count--;
+            delivered++;
+          }
+        }
+      }
+      return { removed: true, delivered };
+    });
+    this.options.metrics?.delivered.inc(result.delivered);
+    return result;
   }
 
   /** Register an alias and its key under an account (which must have a device). Idempotent for the same key and account. */

@@ -53,16 +53,16 @@ export class UnknownDeviceError extends ProviderError {
 export class QuotaExceededError extends ProviderError {
   override name = 'QuotaExceededError';
   override readonly status = 429;
-  constructor(reason: 'alias_quota' | 'account_aliases' | 'account_devices' | 'surb_quota', limit: number) {
+  constructor(reason: 'alias_quota' | 'accounts' | 'account_aliases' | 'account_devices' | 'surb_quota', limit: number) {
     super(reason, `quota exceeded (${reason}): limit is ${limit}`);
   }
 }
 
-/** The alias (or SURB id) is already registered with a different key or owner. */
+/** The alias (or SURB id) is registered with a different key or owner, or the last device would be removed. */
 export class ConflictError extends ProviderError {
   override name = 'ConflictError';
   override readonly status = 409;
-  constructor(reason: 'alias_taken' | 'surb_id_taken', message: string) {
+  constructor(reason: 'alias_taken' | 'surb_id_taken' | 'last_device', message: string) {
     super(reason, message);
   }
 }

@@ -54,6 +54,7 @@ export class Provider {
       pollEntries: d.pollEntries,
       ttlMs: d.ttlMs,
       aliasQuotaMessages: d.aliasQuotaMessages,
+      maxAccounts: d.maxAccounts,
       maxAliasesPerAccount: d.maxAliasesPerAccount,
       maxDevicesPerAccount: d.maxDevicesPerAccount,
       maxCommitBatch: d.maxCommitBatch,

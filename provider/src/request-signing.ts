@@ -12,7 +12,7 @@ import type { ReplayCache } from './replay-cache.js';
  * separates domains (a poll signature is never a valid ack signature). Signatures are Ed25519
  * (RFC 8032, pure, no prehash).
  */
-export const SIGNED_REQUEST_OPS = ['register-device', 'register-alias', 'poll', 'ack', 'register-surbs'] as const;
+export const SIGNED_REQUEST_OPS = ['register-device', 'remove-device', 'register-alias', 'poll', 'ack', 'register-surbs'] as const;
 export type SignedRequestOp = (typeof SIGNED_REQUEST_OPS)[number];
 export const NONCE_BYTES = 16;
 export const ED25519_KEY_BYTES = 32;

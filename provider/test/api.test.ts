@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { pino } from 'pino';
-import { ackRequest, pollRequest, registerAliasRequest, registerDeviceRequest, registerSurbsRequest } from '../src/client-requests.js';
+import { ackRequest, pollRequest, registerAliasRequest, registerDeviceRequest, registerSurbsRequest, removeDeviceRequest } from '../src/client-requests.js';
 import { parseProviderConfig } from '../src/config.js';
 import { decodePollResponse, pollResponseBytes } from '../src/poll-response.js';
 import { Provider } from '../src/provider.js';
@@ -143,6 +143,19 @@ describe('client API over TLS', () => {
     assert.equal(provider.store.messageCount(alias), 6, 'the laptop has not acknowledged yet');
     assert.deepEqual(await drain(laptop.publicKey), expected);
     assert.equal(provider.store.messageCount(alias), 0);
+  });
+
+  it('removes a device on the account key alone and refuses the device afterwards', async () => {
+    const spare = generateEd25519KeyPair();
+    assert.equal((await api('POST', '/v1/devices', registerDeviceRequest(account, spare))).status, 201);
+    const realAccount = registerDeviceRequest(account, spare).account;
+    const forged = await api('POST', '/v1/devices/remove', { ...removeDeviceRequest(spare, spare.publicKey), account: realAccount });
+    assert.equal(forged.status, 401, 'signed by a key that is not the account');
+    assert.equal(forged.json().reason, 'bad_signature');
+    const res = await api('POST', '/v1/devices/remove', removeDeviceRequest(account, spare.publicKey));
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json(), { removed: true, delivered: 0 });
+    assert.equal((await poll(spare.publicKey)).status, 403);
   });
 
   it('reports a full dropbox with 429 alias_quota', async () => {

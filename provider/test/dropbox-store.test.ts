@@ -95,6 +95,20 @@ describe('DropboxStore', () => {
     assert.equal(store.poll(alias, laptop).entries.length, 1);
   });
 
+  it('delivers what the remaining devices acknowledged when a device is removed', async () => {
+    await store.registerDevice(account, laptop);
+    const acked = await store.store(alias, payloadFor(1, BYTES));
+    await store.store(alias, payloadFor(2, BYTES));
+    await store.ack(alias, phone, [acked.id]);
+    await store.ack(alias, laptop, [(await store.store(alias, payloadFor(3, BYTES))).id]);
+    assert.deepEqual(await store.removeDevice(account, laptop), { removed: true, delivered: 1 });
+    assert.equal(store.messageCount(alias), 2, 'the unacknowledged message and the one only the laptop had stay');
+    assert.throws(() => store.poll(alias, laptop), { name: 'UnknownDeviceError' });
+    assert.deepEqual(store.poll(alias, phone).entries.map((e) => Buffer.from(e.payload).readUInt32BE(0)), [2, 3]);
+    assert.deepEqual(await store.removeDevice(account, laptop), { removed: false, delivered: 0 });
+    await assert.rejects(store.removeDevice(account, phone), { name: 'ConflictError', reason: 'last_device' });
+  });
+
   it('refuses an unknown alias, an unregistered device and a payload of the wrong size', async () => {
     await assert.rejects(store.store(aliasId(99), payloadFor(1, BYTES)), { name: 'UnknownAliasError', reason: 'unknown_alias' });
     assert.throws(() => store.poll(alias, laptop), { name: 'UnknownDeviceError', reason: 'unknown_device' });
@@ -145,6 +159,13 @@ describe('DropboxStore', () => {
     await assert.rejects(store.registerAlias(aliasId(4), aliasKey, account), { name: 'QuotaExceededError', reason: 'account_aliases' });
     await store.registerDevice(account, laptop);
     await assert.rejects(store.registerDevice(account, generateEd25519KeyPair().publicKey), { name: 'QuotaExceededError', reason: 'account_devices' });
+  });
+
+  it('refuses new accounts beyond maxAccounts but still adds devices to existing ones', async () => {
+    await store.close();
+    store = openStore({ maxAccounts: 1 });
+    await assert.rejects(store.registerDevice(generateEd25519KeyPair().publicKey, laptop), { name: 'QuotaExceededError', reason: 'accounts' });
+    assert.deepEqual(await store.registerDevice(account, laptop), { created: true });
   });
 
   it('finds every alias, device, message and acknowledgement again after reopening', async () => {

@@ -16,6 +16,8 @@
  * The tables make these rounds variable-time (cache-timing), like Yawning Angel's round_vartime.go
  * that Katzenpost used (a known limitation of any table-based software AES).
  *
+ * Internal to aez.ts (no argument checks: these run in the hot path); not part of the package API.
+ *
  * Scratch state lives at module level (JS runs one call at a time per isolate; workers get their
  * own module instance). Nothing here allocates after module load.
  */

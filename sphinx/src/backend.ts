@@ -1,4 +1,5 @@
 import { assertBytes, assertInt } from './assert.js';
+import { SphinxArgumentError } from './errors.js';
 
 // One crypto backend interface; two implementations (backend-native.ts, backend-portable.ts).
 // Primitives exactly as Katzenpost's core/sphinx/internal/crypto uses them. AEZ (the payload SPRP)
@@ -43,6 +44,7 @@ export function checkKeyBytes(value: unknown, path: string): asserts value is Ui
 }
 export function checkHkdfArgs(prk: unknown, info: unknown, length: unknown): void {
   assertBytes(prk, 'prk');
+  if (prk.length < 32) throw new SphinxArgumentError('prk', 'must be at least 32 bytes (RFC 5869 §2.3: HashLen)');
   assertBytes(info, 'info');
   assertInt(length, 'length', 0, MAX_HKDF_SHA256_BYTES);
 }

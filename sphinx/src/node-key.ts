@@ -26,8 +26,8 @@ export class NodePrivateKey {
     Object.freeze(this);
   }
 
-  toJSON(): { publicKey: string } {
-    return { publicKey: '[NodePrivateKey]' };
+  toJSON(): string {
+    return '[NodePrivateKey]';
   }
 
   [INSPECT](): string {

@@ -1,0 +1,167 @@
+// Full node over real links: one mix process (src/bin.ts) on loopback; this process is the load
+// generator and plays the provider on both sides (dials the mix, listens for what it forwards).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toHex } from '@strata/core/bytes';
+import { createDescriptor, signDescriptor, sphinxKeyFor } from '@strata/core/descriptor';
+import { Ed25519Signer } from '@strata/core/keys';
+import { frameBytesForBody } from '@strata/core/link/config';
+import { dialLink } from '@strata/core/link/dial';
+import { createLinkListener } from '@strata/core/link/listener';
+import { generateLinkKeyPair } from '@strata/core/link/x25519';
+import { DEFAULT_GEOMETRY as g, generateNodeKeyPair } from 'sphinx-packet-ts';
+import { specOfGeometry } from '../src/unwrap-handler.js';
+import { WorkerPool } from '../src/worker-pool.js';
+import { siblingModuleUrl } from '../src/worker-protocol.js';
+import { AuthorityFixture } from '../test/authority-fixture.js';
+import { waitFor } from '../test/manual-timers.js';
+import { MixProcess } from '../test/mix-process.js';
+import type { CreateInit } from './create-handler.js';
+import { histogramQuantile } from './quantile.js';
+
+const EPOCH_MS = 3_600_000;
+
+function parseMetrics(text: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line === '') continue;
+    const i = line.lastIndexOf(' ');
+    m.set(line.slice(0, i), Number(line.slice(i + 1)));
+  }
+  return m;
+}
+
+function sumMatching(m: Map<string, number>, re: RegExp): number {
+  let s = 0;
+  for (const [k, v] of m) if (re.test(k)) s += v;
+  return s;
+}
+
+function latenessBuckets(m: Map<string, number>): { le: number; count: number }[] {
+  const out: { le: number; count: number }[] = [];
+  for (const [k, v] of m) {
+    const r = /^strata_mix_lateness_seconds_bucket\{le="([^"]+)"\}$/.exec(k);
+    if (r) out.push({ le: r[1] === '+Inf' ? Infinity : Number(r[1]), count: v });
+  }
+  return out.sort((a, b) => a.le - b.le);
+}
+
+export async function benchNode(rates: number[], stepMs: number, meanDelayMs: number): Promise<Record<string, unknown>[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-mix-bench-'));
+  const out: Record<string, unknown>[] = [];
+  const frameBytes = frameBytesForBody(g.packetLength);
+  const providerSigner = new Ed25519Signer(new Uint8Array(32).fill(0x21));
+  const providerLink = generateLinkKeyPair();
+  const sphinx = new Map<number, ReturnType<typeof generateNodeKeyPair>>();
+  const sphinxOf = (e: number) => (sphinx.has(e) ? sphinx.get(e)! : (sphinx.set(e, generateNodeKeyPair()), sphinx.get(e)!));
+  let received = 0;
+  const listener = await createLinkListener<object>({ host: '127.0.0.1', port: 0, staticKey: providerLink, frameBytes, authorize: () => ({}) });
+  listener.on('connection', (c) => c.on('command', (cmd) => { if (cmd.kind === 'SendPacket') received++; }));
+  const authority = new AuthorityFixture({
+    geometry: g,
+    params: { muPerSecond: 1000 / meanDelayMs, lambdaPPerSecond: 0, lambdaLPerSecond: 0, lambdaDPerSecond: 0, lambdaMPerSecond: 0, maxDelayMs: 60_000 },
+    mixCount: 1,
+    extra: (epoch) => [
+      signDescriptor(
+        createDescriptor({
+          epoch, role: 'provider', identityKey: providerSigner.publicKey, linkKey: providerLink.publicKey,
+          linkAddresses: [`tcp://127.0.0.1:${listener.address.port}`], clientApiUrl: 'https://provider.example/',
+          sphinxPublicKeys: [sphinxOf(epoch).publicKey, sphinxOf(epoch + 1).publicKey],
+        }),
+        providerSigner,
+      ),
+    ],
+  });
+  await authority.start();
+  const mix = new MixProcess(join(dir, 'cfg'), {
+    dataDir: join(dir, 'mix'),
+    listen: { host: '127.0.0.1', port: 0 },
+    metrics: { enabled: true, host: '127.0.0.1', port: 0 },
+    directory: { authorities: [{ url: authority.url, identityKey: toHex(authority.signer.publicKey) }], pollIntervalMs: 200 },
+    epoch: { lengthMs: EPOCH_MS, genesisMs: 0, graceMs: 60_000 },
+    loops: { enabled: false, windowMs: 60_000, warnBelowRatio: 0.5 },
+    workers: { count: 0, maxQueued: 100_000 },
+    log: { level: 'info' },
+  });
+  try {
+    mix.start();
+    await mix.waitLine('learned our mix layer', 60_000);
+    const epoch = Math.floor(Date.now() / EPOCH_MS);
+    const c = authority.document(epoch)!.consensus;
+    const m = c.layers[0][0].descriptor;
+    const init: CreateInit = {
+      geometry: specOfGeometry(g),
+      hops: [
+        { id: toHex(m.nodeId), publicKey: toHex(sphinxKeyFor(m, epoch)!) },
+        { id: toHex(c.providers[0].descriptor.nodeId), publicKey: toHex(sphinxOf(epoch).publicKey) },
+      ],
+      meanDelayMs,
+    };
+    // Make every packet before sending any (packet creation costs more than a hop).
+    const total = rates.reduce((s, r) => s + Math.round((r * stepMs) / 1000), 0);
+    const makers = new WorkerPool<{ count: number }, { packets: ArrayBuffer[]; delaysMs: number[] }>({
+      handlerUrl: siblingModuleUrl(import.meta.url, 'create-handler'),
+      init,
+      size: availableParallelism(),
+      maxQueued: total,
+    });
+    const chunks = await Promise.all(Array.from({ length: Math.ceil(total / 100) }, (_, i) => makers.run({ count: Math.min(100, total - i * 100) })));
+    await makers.close();
+    const packets = chunks.flatMap((ch) => ch.packets.map((b) => new Uint8Array(b)));
+    const port = Number(m.linkAddresses[0].split(':')[2]);
+    const conn = await dialLink({ host: '127.0.0.1', port, staticKey: providerLink, expectedPeerKey: m.linkKey, frameBytes });
+    let next = 0;
+    for (const rate of rates) {
+      const n = Math.round((rate * stepMs) / 1000);
+      const before = parseMetrics(await (await fetch(`${mix.metricsUrl}/metrics`)).text());
+      const receivedBefore = received;
+      let sent = 0;
+      let refused = 0;
+      const t0 = performance.now();
+      await new Promise<void>((resolve) => {
+        const tick = (): void => {
+          const due = Math.min(n, Math.floor(((performance.now() - t0) / 1000) * rate));
+          while (sent < due) {
+            conn.send({ kind: 'SendPacket', packet: packets[next++] }).catch(() => refused++);
+            sent++;
+          }
+          if (sent < n) setImmediate(tick);
+          else resolve();
+        };
+        tick();
+      });
+      const sendMs = performance.now() - t0;
+      await waitFor(() => received - receivedBefore >= n, 10 * meanDelayMs + 15_000).catch(() => {});
+      const after = parseMetrics(await (await fetch(`${mix.metricsUrl}/metrics`)).text());
+      const delta = (re: RegExp) => sumMatching(after, re) - sumMatching(before, re);
+      const b0 = latenessBuckets(before);
+      const buckets = latenessBuckets(after).map((b, i) => ({ le: b.le, count: b.count - (b0[i]?.count ?? 0) }));
+      const cpuS = delta(/^strata_mix_process_.*cpu_seconds_total$/);
+      out.push({
+        name: 'mix_node_over_links',
+        offered_packets_per_s: rate,
+        achieved_send_packets_per_s: Math.round((n / sendMs) * 1000),
+        packets: n,
+        forwarded: received - receivedBefore,
+        dropped: delta(/^strata_mix_packets_dropped_total/),
+        generator_refused: refused,
+        zero_drops: received - receivedBefore === n && delta(/^strata_mix_packets_dropped_total/) === 0 && refused === 0,
+        mix_cpu_cores: Number((cpuS / ((performance.now() - t0) / 1000)).toFixed(2)),
+        lateness_p50_ms: Number((histogramQuantile(buckets, 0.5) * 1000).toFixed(2)),
+        lateness_p99_ms: Number((histogramQuantile(buckets, 0.99) * 1000).toFixed(2)),
+        workers: availableParallelism(),
+        mean_delay_ms: meanDelayMs,
+      });
+    }
+    conn.close();
+  } finally {
+    await mix.stop().catch(() => mix.kill());
+    await listener.close();
+    await authority.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const ok = out.filter((r) => r.zero_drops === true).map((r) => r.offered_packets_per_s as number);
+  out.push({ name: 'mix_node_sustained', packets_per_s_at_zero_drops: ok.length ? Math.max(...ok) : 0 });
+  return out;
+}

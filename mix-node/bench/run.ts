@@ -1,0 +1,15 @@
+// `npm run bench -w @strata/mix-node`: JSON lines. Options via environment:
+// BENCH_RATES (packets/s steps, default 1000,2000,4000,6000), BENCH_STEP_MS (default 1500),
+// BENCH_SKIP_NODE=1 to skip the multi-process run.
+import { availableParallelism } from 'node:os';
+import { benchNode } from './node.bench.js';
+import { benchDelayQueue, benchUnwrapPool } from './unwrap-pool.bench.js';
+
+const print = (o: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ ...o, date: new Date().toISOString() })}\n`);
+
+print(await benchDelayQueue(5000, 4, 50));
+for (const w of [1, availableParallelism()]) print(await benchUnwrapPool(w, 3000));
+if (process.env.BENCH_SKIP_NODE !== '1') {
+  const rates = (process.env.BENCH_RATES ?? '1000,2000,4000,6000').split(',').map(Number);
+  for (const r of await benchNode(rates, Number(process.env.BENCH_STEP_MS ?? 1500), 20)) print(r);
+}
