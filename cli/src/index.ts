@@ -1,1 +1,3 @@
-export {};
+// @strata/cli: the `strata` command (bin.ts) and the local testnet orchestration.
+export * from './testnet/index.js';
+export { strataProgram } from './program.js';

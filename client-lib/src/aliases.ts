@@ -9,6 +9,8 @@
 // The alias's Ed25519 signing key (authenticates registration and polls at the provider) must be known
 // to the recipient only — the sender knows `prk` — so it is derived from the recipient's own secret:
 //   seed   = HKDF(SHA-256, ikm = own x25519 secret, salt = "strata-alias-v1 signing", info = id, 32)
+// and likewise the seed of the provider account the alias is registered under (one account per alias):
+//   account = HKDF(SHA-256, ikm = own x25519 secret, salt = "strata-alias-v1 account", info = id, 32)
 import { hkdf, expand, extract } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { assertBytes, assertInt } from './assert.js';
@@ -24,6 +26,7 @@ export const MAX_ALIAS_EPOCH = Number.MAX_SAFE_INTEGER;
 const SALT = utf8ToBytes('strata-alias-v1');
 const ID_INFO = utf8ToBytes('strata-alias-v1 id');
 const SIGNING_SALT = utf8ToBytes('strata-alias-v1 signing');
+const ACCOUNT_SALT = utf8ToBytes('strata-alias-v1 account');
 const REQUEST_INFO = utf8ToBytes('strata-alias-v1 request');
 
 export interface Alias {
@@ -36,6 +39,12 @@ export interface Alias {
 export interface OwnedAlias extends Alias {
   readonly signingSeed: Uint8Array;
   readonly signingPublicKey: Uint8Array;
+  /**
+   * The provider account this alias is registered under (docs/spec/provider.md §1): one account per
+   * alias, so the provider cannot group a user's aliases by account.
+   */
+  readonly accountSeed: Uint8Array;
+  readonly accountPublicKey: Uint8Array;
 }
 
 /** The epoch (rotation counter) in force at `nowMs` for rotation period `periodMs`. */
@@ -75,7 +84,15 @@ function aliasId(prk: Uint8Array, fromEd: Uint8Array, toEd: Uint8Array, epoch: n
 
 function own(id: Uint8Array, epoch: number, ownSecret: Uint8Array, backend: CryptoBackend): OwnedAlias {
   const signingSeed = hkdf(sha256, ownSecret, SIGNING_SALT, id, 32);
-  return Object.freeze({ id, epoch, signingSeed, signingPublicKey: backend.ed25519PublicKey(signingSeed) });
+  const accountSeed = hkdf(sha256, ownSecret, ACCOUNT_SALT, id, 32);
+  return Object.freeze({
+    id,
+    epoch,
+    signingSeed,
+    signingPublicKey: backend.ed25519PublicKey(signingSeed),
+    accountSeed,
+    accountPublicKey: backend.ed25519PublicKey(accountSeed),
+  });
 }
 
 /** The alias `contact` sends to when writing to us in `epoch`; we register it at our provider. */

@@ -1,5 +1,5 @@
 // Exactly-once delivery across restarts: the ids of delivered messages, kept in the secure store's
-// `inbound` table. A duplicate can arrive long after the original (a lost SURB-ACK makes the sender
+// `delivered` table (one record per id). A duplicate can arrive long after the original (a lost SURB-ACK makes the sender
 // resend; both copies wait at the provider while the recipient is offline), so ids are kept for a
 // retention period longer than any provider keeps messages.
 import { assertInt, assertString } from './assert.js';
@@ -17,11 +17,11 @@ export class StoreDeliveredLog implements DeliveredLog {
   readonly #retentionMs: number;
 
   constructor(store: SecureStore, options: { now?: () => number; retentionMs?: number } = {}) {
-    this.#table = store.table('inbound');
+    this.#table = store.table('delivered');
     this.#now = options.now ?? Date.now;
     this.#retentionMs = options.retentionMs ?? DEFAULT_DELIVERED_RETENTION_MS;
     assertInt(this.#retentionMs, 'deliveredLog.retentionMs', 1, Number.MAX_SAFE_INTEGER);
-    for (const [key, at] of this.#table.jsonEntries<number>()) if (key.startsWith(PREFIX)) this.#seen.set(key.slice(PREFIX.length), at);
+    for (const [key, at] of this.#table.jsonEntries<number>()) this.#seen.set(key.slice(PREFIX.length), at);
   }
 
   has(key: string): boolean {

@@ -122,6 +122,8 @@ export class MemoryDeliveredLog implements DeliveredLog {
 export interface ReassemblyLimits {
   /** Largest message accepted (default 16 MiB: ≥ 10 MB media plus room). */
   readonly maxMessageBytes: number;
+  /** Most fragments one message may have (default 65536: 16 MiB at 256-byte fragments). */
+  readonly maxFragmentsPerMessage: number;
   /** Messages in progress at once, all senders (default 64). */
   readonly maxPendingMessages: number;
   /** Messages in progress at once from one sender (default 8). */
@@ -134,6 +136,7 @@ export interface ReassemblyLimits {
 
 export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = Object.freeze({
   maxMessageBytes: 16 * 1024 * 1024,
+  maxFragmentsPerMessage: 65536,
   maxPendingMessages: 64,
   maxPendingPerSender: 8,
   maxPendingBytes: 64 * 1024 * 1024,
@@ -143,6 +146,7 @@ export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = Object.freeze({
 export function reassemblyLimits(overrides: Partial<ReassemblyLimits> = {}): ReassemblyLimits {
   const l = { ...DEFAULT_REASSEMBLY_LIMITS, ...overrides };
   assertInt(l.maxMessageBytes, 'reassembly.maxMessageBytes', 0, MAX_MESSAGE_BYTES_CEILING);
+  assertInt(l.maxFragmentsPerMessage, 'reassembly.maxFragmentsPerMessage', 1, 0xffffffff);
   assertInt(l.maxPendingMessages, 'reassembly.maxPendingMessages', 1, 1_000_000);
   assertInt(l.maxPendingPerSender, 'reassembly.maxPendingPerSender', 1, l.maxPendingMessages);
   assertInt(l.maxPendingBytes, 'reassembly.maxPendingBytes', 1, Number.MAX_SAFE_INTEGER);
@@ -207,6 +211,7 @@ export class Reassembler {
     const key = Reassembler.deliveryKey(sender, f.messageId);
     if (this.#delivered.has(key)) return { status: 'duplicate' };
     if (f.totalLength > this.limits.maxMessageBytes) throw new FragmentError('too-large', `fragment: message of ${f.totalLength} bytes exceeds the limit`);
+    if (f.count > this.limits.maxFragmentsPerMessage) throw new FragmentError('too-large', `fragment: message of ${f.count} fragments exceeds the limit`);
     const now = this.#now();
     let p = this.#pending.get(key);
     if (p === undefined) {
@@ -271,12 +276,17 @@ export class Reassembler {
 
   /** Drops messages idle longer than pendingTtlMs; returns how many were dropped. */
   expire(): number {
+    return this.expireKeys().length;
+  }
+
+  /** Like expire(), returning the delivery keys and fragment counts of the dropped messages. */
+  expireKeys(): { key: string; count: number }[] {
     const cutoff = this.#now() - this.limits.pendingTtlMs;
-    let dropped = 0;
+    const dropped: { key: string; count: number }[] = [];
     for (const [key, p] of this.#pending) {
       if (p.lastSeenMs < cutoff) {
         this.#drop(key, p);
-        dropped++;
+        dropped.push({ key, count: p.count });
       }
     }
     return dropped;

@@ -16,3 +16,4 @@ export * from './payload-budget.js';
 export * from './contacts.js';
 export * from './outbox.js';
 export * from './delivered-log.js';
+export * from './durable-reassembler.js';

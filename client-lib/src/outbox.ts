@@ -187,6 +187,8 @@ export class Outbox {
   readonly #inFlight = new DeadlineHeap();
   readonly #listeners: { [K in keyof OutboxEvents]: Set<OutboxEvents[K]> } = { state: new Set(), failed: new Set() };
   #ids: string[];
+  readonly #pendingWrites = new Set<Promise<void>>();
+  #writeError: unknown = undefined;
 
   private constructor(store: SecureStore, policy: RetryPolicy, now: () => number) {
     this.policy = policy;
@@ -213,7 +215,8 @@ export class Outbox {
     for (const meta of metas) {
       const live = this.#newLive(meta);
       this.#live.set(meta.id, live);
-      if (meta.state === 'stored' || meta.state === 'failed') continue;
+      if (meta.state === 'stored') continue;
+      const active = meta.state !== 'failed'; // a failed message's counts are reloaded, nothing is queued
       for (let i = 0; i < meta.count; i++) {
         const f = this.#table.getJson<FragmentJson>(`f:${meta.id}:${i}`);
         if (f === undefined) throw new OutboxError('corrupt', 'outbox: fragment record missing');
@@ -221,6 +224,7 @@ export class Outbox {
         live.acked[i] = f.k;
         if (f.a > 0) live.sent++;
         if (f.k === 1) live.ackedCount++;
+        else if (!active) continue;
         else if (f.d === null) this.#due.push({ m: meta.id, i });
         else {
           live.deadlines[i] = f.d;
@@ -284,6 +288,20 @@ export class Outbox {
     return id;
   }
 
+  #background(write: Promise<void>): void {
+    const p = write.catch((err: unknown) => {
+      this.#writeError ??= err;
+    });
+    this.#pendingWrites.add(p);
+    void p.finally(() => this.#pendingWrites.delete(p));
+  }
+
+  /** Resolves when every record written so far is on disk; rejects with the first failed write. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.#pendingWrites]);
+    if (this.#writeError !== undefined) throw this.#writeError;
+  }
+
   /** Fragments waiting to be (re)sent. */
   get dueCount(): number {
     return this.#due.length - this.#dueHead;
@@ -317,7 +335,9 @@ export class Outbox {
       if (attempt === 1) live.sent++;
       this.#inFlight.push(deadlineMs, m, i);
       const bytes = this.#fragmentBytes(live, i);
-      await this.#table.putJson(`f:${m}:${i}`, { a: attempt, d: deadlineMs, k: 0 } satisfies FragmentJson);
+      // not awaited: per-packet records batch into few LMDB commits; losing the last ones in a crash
+      // only means a fragment is sent once more (the receiver de-duplicates)
+      this.#background(this.#table.putJson(`f:${m}:${i}`, { a: attempt, d: deadlineMs, k: 0 } satisfies FragmentJson));
       if (live.meta.state === 'queued' && live.sent === live.meta.count) await this.#setState(live, 'sent', null);
       return Object.freeze({ messageId: m, recipient: live.meta.recipient, index: i, attempt, deadlineMs, bytes });
     }
@@ -348,7 +368,8 @@ export class Outbox {
     live.acked[index] = 1;
     live.ackedCount++;
     live.deadlines[index] = Number.NaN; // its heap entry is skipped when popped
-    await this.#table.putJson(`f:${messageId}:${index}`, { a: live.attempts[index], d: null, k: 1 } satisfies FragmentJson);
+    this.#background(this.#table.putJson(`f:${messageId}:${index}`, { a: live.attempts[index], d: null, k: 1 } satisfies FragmentJson));
+    // a state change is awaited; LMDB commits in order, so the fragment records above are in it too
     if (live.ackedCount === live.meta.count) await this.#setState(live, 'stored', null);
     return true;
   }
@@ -372,7 +393,7 @@ export class Outbox {
         failed++;
         continue;
       }
-      await this.#table.putJson(`f:${top.m}:${top.i}`, { a: live.attempts[top.i], d: null, k: 0 } satisfies FragmentJson);
+      this.#background(this.#table.putJson(`f:${top.m}:${top.i}`, { a: live.attempts[top.i], d: null, k: 0 } satisfies FragmentJson));
       this.#due.push({ m: top.m, i: top.i });
       retried++;
     }

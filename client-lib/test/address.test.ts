@@ -72,4 +72,17 @@ describe('address', () => {
     assert.throws(() => encodeAddress({ ...a, ed25519PublicKey: new Uint8Array(32) }), { name: 'AddressError', reason: 'key' });
     assert.throws(() => encodeAddress({ ...a, x25519PublicKey: new Uint8Array(32) }), { name: 'AddressError', reason: 'key' });
   });
+
+  it('throws only AddressError for arbitrary input', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ maxLength: 250 }).map((s) => 'strata1' + s)), (s) => {
+        try {
+          decodeAddress(s);
+        } catch (e) {
+          assert.equal((e as Error).name, 'AddressError');
+        }
+      }),
+      { seed: 11, numRuns: 300 },
+    );
+  });
 });

@@ -37,6 +37,8 @@ describe('aliases', () => {
     const c = inboundAlias(pairKey(bob, alice), bob, alice, 4);
     assert.notDeepEqual(a.signingPublicKey, b.signingPublicKey);
     assert.notDeepEqual(a.signingPublicKey, c.signingPublicKey);
+    assert.notDeepEqual(a.accountPublicKey, b.accountPublicKey);
+    assert.notDeepEqual(a.accountPublicKey, a.signingPublicKey);
     // the same derivation run with the sender's secret gives another key: the sender cannot poll
     const forged = inboundAlias(pairKey(alice, bob), { ...bob, x25519SecretKey: alice.x25519SecretKey }, alice, 3);
     assert.deepEqual(forged.id, a.id);

@@ -77,4 +77,19 @@ describe('envelope', () => {
     zeroKey.fill(0, 1, 33);
     assert.throws(() => openEnvelope(bob, zeroKey, nodeBackend), { name: 'EnvelopeError', reason: 'key' });
   });
+
+  it('throws only EnvelopeError for arbitrary bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), fc.boolean(), (bytes, v1) => {
+        if (v1 && bytes.length > 0) bytes[0] = 1;
+        try {
+          openEnvelope(bob, bytes, nodeBackend);
+          assert.fail('opened random bytes');
+        } catch (e) {
+          assert.equal((e as Error).name, 'EnvelopeError');
+        }
+      }),
+      { seed: 13, numRuns: 200 },
+    );
+  });
 });

@@ -124,6 +124,7 @@ describe('fragment', () => {
   it('bounds memory: message size, messages in progress and bytes held', () => {
     const big = fragmentMessage(seededBytes(2000, 8), 100);
     assert.throws(() => new Reassembler({ limits: { maxMessageBytes: 1999 } }).accept('s', big[0]), { name: 'FragmentError', reason: 'too-large' });
+    assert.throws(() => new Reassembler({ limits: { maxFragmentsPerMessage: 19 } }).accept('s', big[0]), { name: 'FragmentError', reason: 'too-large' });
     const perSender = new Reassembler({ limits: { maxPendingMessages: 4, maxPendingPerSender: 2 } });
     perSender.accept('s', fragmentMessage(seededBytes(200, 1), 100)[0]);
     perSender.accept('s', fragmentMessage(seededBytes(200, 2), 100)[0]);
@@ -147,5 +148,18 @@ describe('fragment', () => {
     now = 1_501;
     assert.equal(r.expire(), 1);
     assert.equal(r.pendingBytes, 0);
+  });
+
+  it('throws only FragmentError for arbitrary bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        try {
+          new Reassembler().accept('s', bytes);
+        } catch (e) {
+          assert.equal((e as Error).name, 'FragmentError');
+        }
+      }),
+      { seed: 12, numRuns: 300 },
+    );
   });
 });

@@ -104,6 +104,7 @@ describe('Outbox', () => {
     const b = await outbox.enqueue('bob', seededBytes(20, 6), 100);
     const sentBefore = [await outbox.takeNext(), await outbox.takeNext()];
     await outbox.ack(a, 0);
+    await outbox.flush(); // what the client does at shutdown
     await store.close();
     store = await openStore();
     outbox = await openOutbox();
@@ -130,7 +131,9 @@ describe('Outbox', () => {
     store = await openStore();
     outbox = await openOutbox({ maxAttempts: 1 });
     assert.equal(outbox.status(a)?.state, 'failed');
+    assert.equal(outbox.status(a)?.sent, 1);
     assert.equal(outbox.status(b)?.state, 'stored');
+    assert.equal(outbox.status(b)?.acked, 1);
     assert.equal(await outbox.takeNext(), undefined);
   });
 
@@ -164,6 +167,15 @@ describe('Outbox', () => {
     assert.equal(await outbox.ack(id, 5), false);
     assert.equal(await outbox.ack(id, -1), false);
     assert.equal(await outbox.ack(id, 0.5), false);
+  });
+
+  it('reports a record it could not write when flushed', async () => {
+    const outbox = await openOutbox();
+    await outbox.enqueue('c', seededBytes(10, 11), 100);
+    await store.close();
+    assert.ok((await outbox.takeNext()) !== undefined);
+    await assert.rejects(outbox.flush(), { name: 'SecureStoreError', reason: 'closed' });
+    store = await openStore();
   });
 
   it('refuses a message above the size limit', async () => {

@@ -35,6 +35,25 @@ export interface FetchedConsensus {
   readonly stale: boolean;
 }
 
+/** Reads a response body as UTF-8, giving up (and cancelling) past `maxBytes`. */
+async function readCapped(res: Response, maxBytes: number): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new ConsensusError('encoding', 'response too large');
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 export class ConsensusFetcher {
   private lastGood: VerifiedConsensus | undefined;
   private readonly fetched;
@@ -73,8 +92,7 @@ export class ConsensusFetcher {
       await res.body?.cancel();
       throw new ConsensusError('encoding', 'response too large');
     }
-    const text = await res.text();
-    if (text.length > MAX_CONSENSUS_RESPONSE_BYTES) throw new ConsensusError('encoding', 'response too large');
+    const text = await readCapped(res, MAX_CONSENSUS_RESPONSE_BYTES);
     return verifyConsensus(text, this.options.trustedAuthorityKeys, this.options.threshold, verify);
   }
 

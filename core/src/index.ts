@@ -18,3 +18,4 @@ export * from './consensus.js';
 export * from './consensus-fetcher.js';
 export * from './keygen-command.js';
 export * from './hash.js';
+export * from './descriptor-upload.js';

@@ -12,7 +12,7 @@ export class StrataMetrics {
   constructor(readonly component: string, options: { defaultMetrics?: boolean } = {}) {
     assertString('component', component);
     assert(NAME_PART_RE.test(component), 'component must be lower-case snake_case');
-    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: `strata_${component}_process_` });
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: `strata_${component}_` });
   }
 
   private name(thing: string, suffix: string): string {
@@ -20,19 +20,30 @@ export class StrataMetrics {
     return `strata_${this.component}_${thing}${suffix}`;
   }
 
-  /** Counter `strata_<component>_<thing>_total` with a fixed label set. */
+  /** The metric already registered under `name`, if its type matches (else throws). */
+  private existing<M>(name: string, type: abstract new (...args: never[]) => M): M | undefined {
+    const m = this.registry.getSingleMetric(name);
+    if (m === undefined) return undefined;
+    assert(m instanceof type, `metric ${name} already registered with another type`);
+    return m as M;
+  }
+
+  /** Counter `strata_<component>_<thing>_total` with a fixed label set (same name → same counter). */
   counter<L extends string = never>(thing: string, help: string, labelNames: readonly L[] = []): Counter<L> {
-    return new Counter({ name: this.name(thing, '_total'), help, labelNames, registers: [this.registry] });
+    const name = this.name(thing, '_total');
+    return this.existing<Counter<L>>(name, Counter) ?? new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
   /** Histogram `strata_<component>_<thing>_seconds`. */
   histogram<L extends string = never>(thing: string, help: string, labelNames: readonly L[] = [], buckets?: number[]): Histogram<L> {
-    return new Histogram({ name: this.name(thing, '_seconds'), help, labelNames, registers: [this.registry], ...(buckets ? { buckets } : {}) });
+    const name = this.name(thing, '_seconds');
+    return this.existing<Histogram<L>>(name, Histogram) ?? new Histogram({ name, help, labelNames, registers: [this.registry], ...(buckets ? { buckets } : {}) });
   }
 
   /** Gauge `strata_<component>_<thing>` (a level, so no suffix). */
   gauge<L extends string = never>(thing: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
-    return new Gauge({ name: this.name(thing, ''), help, labelNames, registers: [this.registry] });
+    const name = this.name(thing, '');
+    return this.existing<Gauge<L>>(name, Gauge) ?? new Gauge({ name, help, labelNames, registers: [this.registry] });
   }
 }
 

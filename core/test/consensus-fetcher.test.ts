@@ -49,6 +49,7 @@ describe('ConsensusFetcher', () => {
   const honest: Behaviour = (e) => (docs.has(e) ? { status: 200, body: JSON.stringify(docs.get(e)) } : notFound(e));
   const replaying: Behaviour = () => ({ status: 200, body: JSON.stringify(docs.get(10)) });
   const garbage: Behaviour = () => ({ status: 200, body: '{"epoch":' });
+  const flood: Behaviour = () => ({ status: 200, body: 'x'.repeat(3 << 20) });
 
   it('takes the verifiable document even when other authorities 404, replay or send garbage', async () => {
     behaviours.splice(0, 3, notFound, replaying, honest);
@@ -57,7 +58,7 @@ describe('ConsensusFetcher', () => {
     const got = await f.fetch(11);
     assert.equal(got.stale, false);
     assert.equal(got.verified.consensus.epoch, 11);
-    behaviours.splice(0, 3, garbage, garbage, honest);
+    behaviours.splice(0, 3, garbage, flood, honest);
     assert.equal((await f.fetch(11)).stale, false);
     const text = await metrics.registry.metrics();
     assert.match(text, /strata_fetch_test_a_consensus_fetch_total\{result="ok"\} 2/);

@@ -12,6 +12,12 @@ describe('metrics', () => {
     assert.match(text, /strata_directory_agreement_seconds_count 1/);
   });
 
+  it('returns the same counter when one name is asked for twice', () => {
+    const m = new StrataMetrics('twice');
+    assert.equal(m.counter('x', 'h'), m.counter('x', 'h'));
+    assert.throws(() => m.gauge('x_total', 'h'), { name: 'AssertionError' });
+  });
+
   it('rejects names that are not snake_case', () => {
     assert.throws(() => new StrataMetrics('Directory'), { name: 'AssertionError' });
     assert.throws(() => new StrataMetrics('x').counter('bad-name', 'h'), { name: 'AssertionError' });

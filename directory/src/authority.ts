@@ -25,7 +25,18 @@ import {
 import { tally } from './agreement.js';
 import type { DirectoryConfig } from './config.js';
 import { RequestError } from './errors.js';
-import { commitTo, decodeReveal, decodeVote, encodeReveal, encodeVote, ExchangeError, REVEAL_BYTES, revealMatches, type Vote } from './messages.js';
+import {
+  commitTo,
+  decodeReveal,
+  decodeVote,
+  encodeReveal,
+  encodeVote,
+  ExchangeError,
+  REVEAL_BYTES,
+  revealMatches,
+  VOTE_MAGIC,
+  type Vote,
+} from './messages.js';
 import { PeerPusher } from './peers.js';
 import { AuthorityStore } from './store.js';
 import { buildingEpoch, scheduleFor, uploadOpen, type EpochSchedule } from './schedule.js';
@@ -50,6 +61,11 @@ export class Authority {
   private readonly peers: PeerPusher[];
   private readonly fetcher: ConsensusFetcher | undefined;
   private readonly fetchAttempted = new Map<number, number>();
+  private readonly finalized = new Set<number>();
+  /** Decoded votes by `${epoch}/${author}` (votes are immutable once stored). */
+  private readonly voteCache = new Map<string, Vote>();
+  /** Epochs with signatures not yet counted. */
+  private readonly sigsDirty = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private lastPruneEpoch = -1;
@@ -114,6 +130,7 @@ export class Authority {
     if (reveal) this.broadcast('/v1/exchange/reveal', { message: Buffer.from(reveal).toString('base64') }, s.epochStartMs);
     const sig = this.store.get('sig', e, this.selfHex);
     if (sig && this.store.get('doc', e)) this.broadcast('/v1/exchange/signature', this.signatureMessage(e, sig), s.epochStartMs);
+    this.sigsDirty.add(e);
     this.schedule();
   }
 
@@ -147,7 +164,9 @@ export class Authority {
         this.lastPruneEpoch = current;
         this.store.prune(current - this.config.limits.keepEpochs);
       }
-      await this.advance(buildingEpoch(this.clock, now), now);
+      const building = buildingEpoch(this.clock, now);
+      await this.finalize(building - 1, now);
+      await this.advance(building, now);
     } catch (err) {
       this.logger.error({ err }, 'tick failed');
     } finally {
@@ -169,7 +188,7 @@ export class Authority {
     const s = scheduleFor(this.clock, this.config.schedule, e);
     if (now < s.uploadCloseMs) return;
     if (this.store.get('published', e)) {
-      this.refreshPublished(e, s); // late signatures
+      if (this.sigsDirty.delete(e)) this.refreshPublished(e, s); // late signatures
       return;
     }
     if (this.store.get('failed', e)) return;
@@ -238,6 +257,7 @@ export class Authority {
         this.store.put('doc', e, '', bytes);
         const sig = signConsensus(bytes, this.signer).signature;
         this.store.put('sig', e, this.selfHex, sig);
+        this.sigsDirty.add(e);
         this.logger.info({ epoch: e, participants: result.participants, descriptors: result.descriptors }, 'document computed and signed');
         this.broadcast('/v1/exchange/signature', this.signatureMessage(e, sig), s.epochStartMs);
       } else {
@@ -245,7 +265,7 @@ export class Authority {
       }
     }
 
-    if (this.store.get('doc', e)) this.refreshPublished(e, s);
+    if (this.store.get('doc', e) && this.sigsDirty.delete(e)) this.refreshPublished(e, s);
     if (this.store.get('published', e)) return;
 
     await this.adoptFromPeers(e, s, now);
@@ -253,30 +273,41 @@ export class Authority {
 
   /**
    * Past the signing deadline without a threshold of our own: take the verified document the
-   * peers agreed on (retried every quarter sign phase until the epoch starts, then give up).
+   * peers agreed on (retried every quarter sign phase until the epoch starts).
    */
-  private async adoptFromPeers(e: number, s: EpochSchedule, now: number): Promise<void> {
-    if (now < s.signDeadlineMs || this.store.get('published', e) || this.store.get('failed', e)) return;
+  private async adoptFromPeers(e: number, s: EpochSchedule, now: number): Promise<boolean> {
+    if (now < s.signDeadlineMs || this.store.get('published', e) || this.store.get('failed', e)) return false;
     const lastTry = this.fetchAttempted.get(e) ?? -Infinity;
-    if (now - lastTry < this.config.schedule.signPhaseMs / 4) return;
+    if (now - lastTry < this.config.schedule.signPhaseMs / 4) return false;
     this.fetchAttempted.set(e, now);
-    if (this.fetcher) {
-      try {
-        const got = await this.fetcher.fetch(e);
-        const json = encodeSignedConsensusJson(e, got.verified.bytes, got.verified.signatures);
-        this.store.putString('published', e, '', JSON.stringify(json));
-        this.documents.inc({ result: 'adopted' });
-        this.logger.warn({ epoch: e }, 'adopted the document the peers agreed on');
-        return;
-      } catch {
-        /* counted by the fetcher */
-      }
+    if (!this.fetcher) return false;
+    try {
+      const got = await this.fetcher.fetch(e);
+      const json = encodeSignedConsensusJson(e, got.verified.bytes, got.verified.signatures);
+      this.store.putString('published', e, '', JSON.stringify(json));
+      this.lastPublishedEpoch = Math.max(this.lastPublishedEpoch, e);
+      this.documents.inc({ result: 'adopted' });
+      this.logger.warn({ epoch: e }, 'adopted the document the peers agreed on');
+      return true;
+    } catch {
+      return false; // counted by the fetcher
     }
-    if (now >= s.epochStartMs || !this.fetcher) {
-      this.store.putString('failed', e, '', 'no-threshold');
-      this.documents.inc({ result: 'failed' });
-      this.logger.error({ epoch: e }, 'no document reached the threshold; the network keeps the last good one');
-    }
+  }
+
+  /**
+   * Once epoch e has started: if this authority took part in building it and holds no
+   * document, one last attempt to adopt the peers' one, else record and count the failure
+   * (the network keeps the last good document for its grace period).
+   */
+  private async finalize(e: number, now: number): Promise<void> {
+    if (this.finalized.has(e)) return;
+    this.finalized.add(e);
+    if (this.store.get('published', e) || this.store.get('failed', e) || !this.store.get('vote', e, this.selfHex)) return;
+    this.fetchAttempted.delete(e);
+    if (await this.adoptFromPeers(e, scheduleFor(this.clock, this.config.schedule, e), now)) return;
+    this.store.putString('failed', e, '', 'no-threshold');
+    this.documents.inc({ result: 'failed' });
+    this.logger.error({ epoch: e }, 'no document reached the threshold; the network keeps the last good one');
   }
 
   /** Fetches missing signed votes/reveals from every peer and ingests those that verify. */
@@ -309,7 +340,20 @@ export class Authority {
 
   private closedVotes(e: number): Vote[] {
     const set = JSON.parse(this.store.getString('voteset', e) ?? '[]') as string[];
-    return set.map((a) => decodeVote(this.store.get('vote', e, a)!));
+    return set.map((a) => this.storedVote(e, a)!);
+  }
+
+  /** A vote from the store, decoded once (it was fully verified when it was stored). */
+  private storedVote(e: number, author: string): Vote | undefined {
+    const k = `${e}/${author}`;
+    const hit = this.voteCache.get(k);
+    if (hit) return hit;
+    const bytes = this.store.get('vote', e, author);
+    if (!bytes) return undefined;
+    const vote = decodeVote(bytes, { verifyDescriptorSignatures: false });
+    if (this.voteCache.size > 64 * this.authorityKeys.size) this.voteCache.clear();
+    this.voteCache.set(k, vote);
+    return vote;
   }
 
   /** Publishes (or re-publishes with more signatures) once the threshold is reached. */
@@ -350,14 +394,18 @@ export class Authority {
     throw err;
   }
 
-  /** POST /v1/descriptors */
-  acceptDescriptor(b64: string): { epoch: number; nodeId: string; stored: boolean } {
+  /** POST /v1/descriptors: {descriptor: base64} (JSON) or the raw bytes (octet-stream). */
+  acceptDescriptor(input: string | Uint8Array): { epoch: number; nodeId: string; stored: boolean } {
     const route = 'descriptors';
     let encoded: Uint8Array;
-    try {
-      encoded = fromBase64(b64);
-    } catch {
-      this.refuse(route, new RequestError(400, 'encoding', 'descriptor must be base64'));
+    if (input instanceof Uint8Array) {
+      encoded = input;
+    } else {
+      try {
+        encoded = fromBase64(input);
+      } catch {
+        this.refuse(route, new RequestError(400, 'encoding', 'descriptor must be base64'));
+      }
     }
     let sd;
     try {
@@ -419,7 +467,12 @@ export class Authority {
   /** POST /v1/exchange/vote */
   acceptVote(b64: string, kick = true): { stored: boolean } {
     const route = 'vote';
-    const vote = this.decodeExchange(route, b64, decodeVote);
+    const vote = this.decodeExchange(route, b64, (bytes) => {
+      // Check the claimed author before verifying up to thousands of descriptor signatures.
+      const at = VOTE_MAGIC.length + 8;
+      if (bytes.length >= at + 32) this.checkAuthor(route, bytes.subarray(at, at + 32));
+      return decodeVote(bytes);
+    });
     const author = this.checkAuthor(route, vote.author);
     this.checkPeerEpoch(route, vote.epoch);
     const existing = this.store.get('vote', vote.epoch, author);
@@ -430,6 +483,7 @@ export class Authority {
     }
     if (this.store.get('voteset', vote.epoch)) this.refuse(route, new RequestError(409, 'late', 'the vote set of this epoch is closed'));
     this.store.put('vote', vote.epoch, author, vote.encoded);
+    this.voteCache.set(`${vote.epoch}/${author}`, vote);
     this.messages.inc({ kind: 'vote' });
     this.logger.debug({ epoch: vote.epoch, author: author.slice(0, 8) }, 'vote stored');
     if (kick) void this.tick();
@@ -444,9 +498,9 @@ export class Authority {
     this.checkPeerEpoch(route, reveal.epoch);
     const existing = this.store.get('reveal', reveal.epoch, author);
     if (existing && Buffer.compare(Buffer.from(existing), Buffer.from(reveal.encoded)) === 0) return { stored: false };
-    const voteBytes = this.store.get('vote', reveal.epoch, author);
-    if (!voteBytes) this.refuse(route, new RequestError(409, 'no-commit', 'no vote (commitment) from this authority yet'));
-    if (!revealMatches(decodeVote(voteBytes), reveal)) {
+    const vote = this.storedVote(reveal.epoch, author);
+    if (!vote) this.refuse(route, new RequestError(409, 'no-commit', 'no vote (commitment) from this authority yet'));
+    if (!revealMatches(vote, reveal)) {
       this.equivocations.inc();
       this.refuse(route, new RequestError(400, 'commit', 'reveal does not open the committed value'));
     }
@@ -476,6 +530,7 @@ export class Authority {
       this.refuse(route, new RequestError(409, 'mismatch', 'signature does not cover the document this authority computed'));
     }
     this.store.put('sig', msg.epoch, hex, sig);
+    this.sigsDirty.add(msg.epoch);
     this.messages.inc({ kind: 'signature' });
     void this.tick();
     return { stored: true };
@@ -489,6 +544,15 @@ export class Authority {
   health(): { ok: boolean; epoch: number; building: number; phase: Phase; lastPublishedEpoch: number } {
     const now = this.clock.now();
     const building = buildingEpoch(this.clock, now);
+    if (this.lastPublishedEpoch < 0) {
+      // After a restart: the newest published epoch still in the store.
+      for (let e = building; e >= Math.max(0, building - this.config.limits.keepEpochs); e--) {
+        if (this.store.get('published', e)) {
+          this.lastPublishedEpoch = e;
+          break;
+        }
+      }
+    }
     return { ok: true, epoch: this.clock.epochAt(now), building, phase: this.phase(building, now), lastPublishedEpoch: this.lastPublishedEpoch };
   }
 }

@@ -89,8 +89,12 @@ export function encodeVote(epoch: number, commit: Uint8Array, descriptors: reado
   return { epoch, author: signer.publicKey, commit, descriptors: sorted, encoded: concatBytes(body, signer.sign(body)) };
 }
 
-/** Decodes and verifies a vote: signature, canonical order, and every descriptor (for `epoch`). */
-export function decodeVote(encoded: Uint8Array): Vote {
+/**
+ * Decodes and verifies a vote: signature, canonical order, and every descriptor (for `epoch`).
+ * `verifyDescriptorSignatures: false` skips only the per-descriptor signatures (for votes
+ * re-read from the authority's own store, which were fully verified on receipt).
+ */
+export function decodeVote(encoded: Uint8Array, options: { verifyDescriptorSignatures?: boolean } = {}): Vote {
   assertBytes('encoded', encoded);
   if (encoded.length > MAX_VOTE_BYTES) throw new ExchangeError('encoding', 'vote too large');
   try {
@@ -108,7 +112,8 @@ export function decodeVote(encoded: Uint8Array): Vote {
     r.finish();
     // Signature first: nothing else from an unauthenticated author is worth parsing.
     if (!ed25519Verify(author, encoded.subarray(0, bodyLen), signature)) throw new ExchangeError('signature', 'vote signature does not verify');
-    const descriptors = raw.map((b) => decodeSignedDescriptor(b, { epoch }));
+    const verifySignature = options.verifyDescriptorSignatures ?? true;
+    const descriptors = raw.map((b) => decodeSignedDescriptor(b, { epoch, verifySignature }));
     for (let i = 1; i < descriptors.length; i++) {
       if (compareBytes(descriptors[i - 1].descriptor.nodeId, descriptors[i].descriptor.nodeId) >= 0) {
         throw new ExchangeError('encoding', 'vote descriptors not in node id order');

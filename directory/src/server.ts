@@ -71,17 +71,31 @@ export function buildServer(authority: Authority): FastifyInstance {
     void reply.code(status).send({ error: reason, message });
   });
 
-  app.post<{ Body: { descriptor: string } }>(
+  app.setNotFoundHandler((_req, reply) => {
+    void reply.code(404).send({ error: 'not-found', message: 'no such route' });
+  });
+
+  // Raw descriptor bytes (body ‖ signature) are accepted as application/octet-stream too.
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: limits.uploadBodyBytes }, (_req, body, done) => {
+    done(null, body);
+  });
+
+  app.post<{ Body: { descriptor: string } | Buffer }>(
     '/v1/descriptors',
     {
       bodyLimit: limits.uploadBodyBytes,
       schema: {
-        body: { type: 'object', required: ['descriptor'], additionalProperties: false, properties: { descriptor: B64 } },
+        body: {
+          content: {
+            'application/json': { schema: { type: 'object', required: ['descriptor'], additionalProperties: false, properties: { descriptor: B64 } } },
+            'application/octet-stream': { schema: {} },
+          },
+        },
         response: { 200: accepted, 202: accepted, '4xx': errorReply },
       },
     },
     async (req, reply) => {
-      const r = authority.acceptDescriptor(req.body.descriptor);
+      const r = authority.acceptDescriptor(Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : req.body.descriptor);
       reply.code(r.stored ? 202 : 200);
       return { status: r.stored ? 'accepted' : 'already-stored', epoch: r.epoch, nodeId: r.nodeId };
     },

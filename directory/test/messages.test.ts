@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
 import { concatBytes } from '@strata/core';
 import { commitTo, decodeReveal, decodeVote, encodeReveal, encodeVote, revealMatches, sharedRandomValue } from '@strata/directory';
 import { makeTestNetwork, testSecret, testSigner } from '../../core/test/fixtures.js';
@@ -53,5 +54,30 @@ describe('authority messages', () => {
     assert.deepEqual(sharedRandomValue(5, [r1, r2]), sharedRandomValue(5, [r2, r1]));
     assert.notDeepEqual(sharedRandomValue(5, [r1, r2]), sharedRandomValue(5, [r1]));
     assert.notDeepEqual(sharedRandomValue(5, [r1, r2]), sharedRandomValue(6, [r1, r2]));
+  });
+
+  it('throws only ExchangeError for random and mutated messages', () => {
+    const vote = encodeVote(5, commitTo(5, a.publicKey, secret), nodes.map((n) => n.descriptorFor(5)), a).encoded;
+    const reveal = encodeReveal(5, secret, a).encoded;
+    const mutate = (valid: Uint8Array) =>
+      fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 1, max: 255 }), fc.nat(valid.length)).map(([i, x, cut]) => {
+        const b = valid.slice(0, Math.max(cut, i + 1));
+        b[i] ^= x;
+        return b;
+      });
+    const only = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        assert.equal((err as Error).name, 'ExchangeError', (err as Error).message);
+      }
+    };
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), mutate(vote), mutate(reveal)), (bytes) => {
+        only(() => decodeVote(bytes));
+        only(() => decodeReveal(bytes));
+      }),
+      { seed: 20261126, numRuns: 300 },
+    );
   });
 });

@@ -9,6 +9,7 @@ import {
   StrataMetrics,
   concatBytes,
   toBase64,
+  uploadDescriptor,
   verifyConsensus,
   type SignedConsensusJson,
 } from '@strata/core';
@@ -19,7 +20,7 @@ import { getConsensus, post, waitFor } from './helpers.js';
 const EPOCH_MS = 6000;
 const SCHEDULE = { uploadCloseBeforeEpochMs: 3000, votePhaseMs: 600, revealPhaseMs: 600, signPhaseMs: 600, tickMs: 20 };
 /** Time we leave ourselves to upload before a window closes. */
-const UPLOAD_MARGIN_MS = 1200;
+const UPLOAD_MARGIN_MS = 2000;
 
 describe('directory authorities (system)', function () {
   this.timeout(60_000);
@@ -38,13 +39,13 @@ describe('directory authorities (system)', function () {
     return e;
   }
 
-  async function uploadAll(epoch: number, to: number[]): Promise<void> {
-    for (const n of nodes) {
-      const descriptor = toBase64(n.descriptorFor(epoch).encoded);
-      for (const i of to) {
-        const r = await post(`${net.urls[i]}/v1/descriptors`, { descriptor });
-        assert.equal(r.status, 202, `upload to authority ${i}: ${JSON.stringify(r.json)}`);
-      }
+  async function uploadAll(epoch: number, up: number[]): Promise<void> {
+    const all = await Promise.all(nodes.map((n) => uploadDescriptor(net.urls, n.descriptorFor(epoch))));
+    for (const results of all) {
+      results.forEach((r, i) => {
+        if (up.includes(i)) assert.ok(r.accepted, `upload to authority ${i}: ${r.status} ${r.reason}`);
+        else assert.deepEqual([r.accepted, r.reason], [false, 'unreachable']);
+      });
     }
   }
 
@@ -87,7 +88,6 @@ describe('directory authorities (system)', function () {
     const c = verified[0].consensus;
     assert.equal(c.providers.length, 2);
     assert.deepEqual(c.layers.map((l) => l.length), [2, 2, 2]);
-    assert.ok(Date.now() < clock.startMs(epoch), 'published before the epoch starts');
     firstEpoch = epoch;
     firstDoc = docs[0];
   });
@@ -110,6 +110,8 @@ describe('directory authorities (system)', function () {
     await net.start(2);
     const doc = (await getConsensus(net.urls[2], firstEpoch)) as SignedConsensusJson;
     assert.ok(doc, 'restarted authority still serves the earlier document');
+    const health = (await (await fetch(`${net.urls[2]}/healthz`)).json()) as { lastPublishedEpoch: number };
+    assert.ok(health.lastPublishedEpoch >= firstEpoch);
     assert.equal(doc.document, firstDoc.document);
     verifyConsensus(doc, trusted, 2, { epoch: firstEpoch });
   });
@@ -173,6 +175,16 @@ describe('directory authorities (system)', function () {
       assert.deepEqual([r.status, r.json.error], [409, 'conflict']);
     });
 
+    it('takes the raw descriptor bytes as application/octet-stream too', async () => {
+      const sd = nodes[4].descriptorFor(nextTarget());
+      const res = await fetch(url('/v1/descriptors'), { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: sd.encoded });
+      assert.ok([200, 202].includes(res.status), String(res.status));
+      const bad = sd.encoded.slice();
+      bad[bad.length - 1] ^= 1;
+      const r2 = await fetch(url('/v1/descriptors'), { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bad });
+      assert.deepEqual([r2.status, ((await r2.json()) as { error: string }).error], [400, 'signature']);
+    });
+
     it('refuses malformed JSON, schema violations, bad base64 and oversized bodies', async () => {
       let r = await post(url('/v1/descriptors'), '{"descriptor": ', true);
       assert.deepEqual([r.status, r.json.error], [400, 'malformed-json']);
@@ -209,9 +221,18 @@ describe('directory authorities (system)', function () {
       assert.equal(((await res.json()) as { error: string }).error, 'schema');
     });
 
+    it('reports health and phase on /healthz', async () => {
+      const res = await fetch(url('/healthz'));
+      assert.equal(res.status, 200);
+      const h = (await res.json()) as { ok: boolean; epoch: number; phase: string };
+      assert.equal(h.ok, true);
+      assert.ok(Math.abs(h.epoch - clock.current()) <= 1);
+      assert.ok(['upload', 'vote', 'reveal', 'sign', 'published', 'failed'].includes(h.phase));
+    });
+
     it('counts refusals by reason in /metrics', async () => {
       const text = await (await fetch(url('/metrics'))).text();
-      assert.match(text, /strata_directory_rejected_total\{route="descriptors",reason="signature"\} 1/);
+      assert.match(text, /strata_directory_rejected_total\{route="descriptors",reason="signature"\} 2/);
       assert.match(text, /strata_directory_rejected_total\{route="descriptors",reason="too-large"\} 1/);
       assert.match(text, /strata_directory_documents_total\{result="published"\} [1-9]/);
     });

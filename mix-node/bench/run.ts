@@ -7,6 +7,7 @@ import { benchDelayQueue, benchUnwrapPool } from './unwrap-pool.bench.js';
 
 const print = (o: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ ...o, date: new Date().toISOString() })}\n`);
 
+await benchDelayQueue(5000, 1, 50); // warm-up (JIT), not printed
 print(await benchDelayQueue(5000, 4, 50));
 for (const w of [1, availableParallelism()]) print(await benchUnwrapPool(w, 3000));
 if (process.env.BENCH_SKIP_NODE !== '1') {

@@ -22,7 +22,8 @@ export interface MixNodeConfigShape {
   geometry: { kind: 'nike' | 'kem'; nrHops: number; userForwardPayloadLength: number; withSurb: boolean };
   workers: { count: number; maxInFlightPerWorker: number; maxQueued: number };
   delayQueue: { maxPackets: number };
-  replayFilter: { maxTagsPerEpoch: number };
+  /** fsync: flush every replay-filter commit to disk (see replay-filter.ts for the trade-off). */
+  replayFilter: { maxTagsPerEpoch: number; fsync: boolean };
   /** Upper bound on a NodeDelay, whatever the consensus says. */
   maxDelayMs: number;
   loops: { enabled: boolean; windowMs: number; warnBelowRatio: number };
@@ -40,7 +41,7 @@ export const MIX_CONFIG_DEFAULTS = Object.freeze({
   geometry: { kind: 'nike', nrHops: 5, userForwardPayloadLength: 2000, withSurb: true },
   workers: { count: 0, maxInFlightPerWorker: 16, maxQueued: 8192 },
   delayQueue: { maxPackets: 200_000 },
-  replayFilter: { maxTagsPerEpoch: 20_000_000 },
+  replayFilter: { maxTagsPerEpoch: 20_000_000, fsync: false },
   maxDelayMs: 60_000,
   loops: { enabled: true, windowMs: 600_000, warnBelowRatio: 0.8 },
   link: { handshakeTimeoutMs: 10_000, maxQueuedBytes: 4 * 1024 * 1024, maxPendingPacketsPerPeer: 1024 },
@@ -88,7 +89,7 @@ function validate(r: ConfigReader): MixNodeConfigShape {
     maxQueued: r.int('workers.maxQueued', { min: 0, max: 10_000_000 }),
   };
   r.object('delayQueue', ['maxPackets']);
-  r.object('replayFilter', ['maxTagsPerEpoch']);
+  r.object('replayFilter', ['maxTagsPerEpoch', 'fsync']);
   r.object('loops', ['enabled', 'windowMs', 'warnBelowRatio']);
   r.object('link', ['handshakeTimeoutMs', 'maxQueuedBytes', 'maxPendingPacketsPerPeer']);
   r.object('log', ['level']);
@@ -102,7 +103,7 @@ function validate(r: ConfigReader): MixNodeConfigShape {
     geometry,
     workers,
     delayQueue: { maxPackets: r.int('delayQueue.maxPackets', { min: 1, max: 100_000_000 }) },
-    replayFilter: { maxTagsPerEpoch: r.int('replayFilter.maxTagsPerEpoch', { min: 1 }) },
+    replayFilter: { maxTagsPerEpoch: r.int('replayFilter.maxTagsPerEpoch', { min: 1 }), fsync: r.bool('replayFilter.fsync') },
     maxDelayMs: r.int('maxDelayMs', { min: 0, max: 3_600_000 }),
     loops: {
       enabled: r.bool('loops.enabled'),

@@ -15,7 +15,8 @@ export interface DirectoryClient {
   uploadDescriptor(signed: SignedDescriptor): Promise<number>;
 }
 
-export const DESCRIPTOR_UPLOAD_PATH = '/v1/descriptor';
+/** The directory's upload route (it accepts the raw signed bytes as application/octet-stream). */
+export const DESCRIPTOR_UPLOAD_PATH = '/v1/descriptors';
 const UPLOAD_TIMEOUT_MS = 5000;
 
 export interface HttpDirectoryClientOptions {
@@ -44,7 +45,7 @@ export class HttpDirectoryClient implements DirectoryClient {
     return (await this.fetcher.fetch(epoch)).verified.consensus;
   }
 
-  /** POST the descriptor bytes (body ‖ signature) to `<authority>/v1/descriptor`. */
+  /** POST the descriptor bytes (body ‖ signature) to `<authority>/v1/descriptors`. */
   async uploadDescriptor(signed: SignedDescriptor): Promise<number> {
     const results = await Promise.allSettled(
       this.o.authorities.map(async (a) => {

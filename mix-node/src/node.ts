@@ -79,6 +79,7 @@ export class MixNode {
   private stopped = false;
   private lastLayer: number | undefined;
   private restorePending = false;
+  private attemptedCurrent = -1;
 
   private constructor(readonly config: MixNodeConfig, deps: MixNodeDeps) {
     const paths = dataPaths(config);
@@ -158,7 +159,7 @@ export class MixNode {
     this.inGrace = this.epochs.now() - this.epochs.startMs(e) < c.epoch.graceMs;
     this.sphinxKeys.ensure(e);
     this.sphinxKeys.ensure(e + 1);
-    this.replay = ReplayFilter.open({ path: paths.replay, maxTagsPerEpoch: c.replayFilter.maxTagsPerEpoch });
+    this.replay = ReplayFilter.open({ path: paths.replay, maxTagsPerEpoch: c.replayFilter.maxTagsPerEpoch, fsync: c.replayFilter.fsync });
     await this.replay.pruneBefore(this.inGrace ? e - 1 : e);
     this.sphinxKeys.prune(this.inGrace ? e - 1 : e);
     this.pool = new WorkerPool({
@@ -305,7 +306,10 @@ export class MixNode {
   private async housekeeping(): Promise<void> {
     if (this.stopped) return;
     const e = this.epoch;
+    // The current epoch's document may already be fixed: try its upload once, the next one's until accepted.
     for (const epoch of [e, e + 1]) {
+      if (epoch === e && this.attemptedCurrent === e) continue;
+      if (epoch === e) this.attemptedCurrent = e;
       if (!this.uploaded.has(epoch)) {
         try {
           if ((await this.directory.uploadDescriptor(this.descriptorFor(epoch))) > 0) this.uploaded.add(epoch);

@@ -125,11 +125,18 @@ async function main(): Promise<void> {
       const t = performance.now();
       const c = process.cpuUsage();
       let bytes = 0;
-      for (const r of reqs) {
-        const info = store.aliasInfo(r.alias) ?? aliasInfo;
-        verifier.verify('poll', [r.alias, device.publicKey], r.ts, r.nonce, [{ key: info.aliasKey, signature: r.sig }]);
-        bytes += store.pollEncoded(r.alias, device.publicKey).length;
-      }
+      // As the API does it: signatures verify on the libuv pool, 64 polls in flight.
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          while (next < reqs.length) {
+            const r = reqs[next++];
+            const info = store.aliasInfo(r.alias) ?? aliasInfo;
+            await verifier.verifyAsync('poll', [r.alias, device.publicKey], r.ts, r.nonce, [{ key: info.aliasKey, signature: r.sig }]);
+            bytes += store.pollEncoded(r.alias, device.publicKey).length;
+          }
+        }),
+      );
       rounds.push(POLLS / ((performance.now() - t) / 1000));
       cpuRounds.push(POLLS / cpuSeconds(c));
       if (bytes === 0) throw new Error('no poll output');

@@ -1,11 +1,12 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { registerOpsRoutes } from '@strata/core/metrics';
 import type { DropboxStore } from './dropbox-store.js';
 import { ProviderError } from './errors.js';
 import type { ProviderMetrics } from './metrics.js';
 
 /**
  * The operator listener: plain HTTP, bound to loopback by default.
- *  - GET /metrics — Prometheus text format.
+ *  - GET /metrics — Prometheus text format; GET /healthz.
  *  - POST /admin/store {alias, payload} — put a message into a dropbox exactly as mixnet egress does
  *    (same quota, same durability); answers 200 {id} only after the commit is on disk. For local
  *    services and for system tests; never expose this listener.
@@ -20,10 +21,7 @@ export async function buildAdminApi(store: DropboxStore, metrics: ProviderMetric
     return reply.status(500).send({ error: 'InternalError', reason: 'internal', message: 'internal error' });
   });
 
-  app.get('/metrics', async (_req, reply) => {
-    const text = await metrics.registry.metrics();
-    return reply.type(metrics.registry.contentType).send(text);
-  });
+  registerOpsRoutes(app, metrics.strata); // GET /metrics, GET /healthz
 
   app.post<{ Body: { alias: string; payload: string } }>(
     '/admin/store',

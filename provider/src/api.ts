@@ -1,9 +1,10 @@
+import { sign, type KeyObject } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DropboxStore } from './dropbox-store.js';
 import { MAX_ACK_IDS } from './dropbox-store.js';
-import { ProviderError, RequestAuthError } from './errors.js';
+import { ProviderError } from './errors.js';
 import type { ProviderMetrics } from './metrics.js';
-import { listDigest, ed25519PublicKey, u64, type RequestVerifier } from './request-signing.js';
+import { ed25519PublicKey, generateEd25519KeyPair, listDigest, u64, type RequestVerifier } from './request-signing.js';
 import { MAX_SURBS_PER_REQUEST, type SurbRegistry } from './surb-registry.js';
 import type { TlsMaterial } from './tls.js';
 
@@ -32,6 +33,16 @@ export interface ClientApiOptions {
   readonly metrics: ProviderMetrics;
   /** Called per request so that apiUrl can reflect the bound port. */
   readonly wellKnown: () => WellKnownDocument;
+  /** The provider's Ed25519 identity key: signs the well-known document (header `x-strata-signature`). */
+  readonly identityKey: KeyObject;
+}
+
+export const WELL_KNOWN_SIGNATURE_HEADER = 'x-strata-signature';
+const WELL_KNOWN_DOMAIN = Buffer.from('strata-provider-v1:well-known\0', 'latin1');
+
+/** Bytes the identity key signs for /.well-known/strata: domain ‖ the exact response body. */
+export function wellKnownSigningBytes(body: Uint8Array): Buffer {
+  return Buffer.concat([WELL_KNOWN_DOMAIN, body]);
 }
 
 // Raw binary fields travel as unpadded base64url; lengths are fixed by the patterns.
@@ -104,14 +115,18 @@ export async function buildClientApi(opts: ClientApiOptions): Promise<FastifyIns
 
   const errorResponses = { 400: ERROR_SCHEMA, 401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA, 429: ERROR_SCHEMA, 503: ERROR_SCHEMA };
 
-  /** Resolve an alias for an alias-signed request; an unknown alias looks exactly like a bad signature. */
-  const aliasKeyFor = (alias: Buffer) => {
-    const info = store.aliasInfo(alias);
-    if (!info) throw new RequestAuthError('bad_signature', 'signature does not verify for this alias');
-    return info;
-  };
+  // An unknown alias must look exactly like a bad signature, in its answer and in its timing: its
+  // requests are verified against a decoy key whose private half was thrown away.
+  const decoyKey = ed25519PublicKey(generateEd25519KeyPair().publicKey);
+  const aliasKeyFor = (alias: Buffer): KeyObject => store.aliasInfo(alias)?.aliasKey ?? decoyKey;
 
-  app.get('/.well-known/strata', { schema: { response: { 200: { type: 'object', additionalProperties: true } } } }, async () => opts.wellKnown());
+  // The body is signed as sent, so that a client holding the provider's identity key (from its
+  // address) can trust the document even over a self-signed TLS certificate.
+  app.get('/.well-known/strata', { schema: { querystring: { type: 'object', additionalProperties: false } } }, async (_req, reply) => {
+    const body = Buffer.from(JSON.stringify(opts.wellKnown()), 'utf8');
+    const signature = sign(null, wellKnownSigningBytes(body), opts.identityKey);
+    return reply.type('application/json').header(WELL_KNOWN_SIGNATURE_HEADER, signature.toString('base64url')).send(body);
+  });
 
   app.post<{ Body: SignedBody & { account: string; device: string; accountSignature: string; deviceSignature: string } }>(
     '/v1/devices',
@@ -121,7 +136,7 @@ export async function buildClientApi(opts: ClientApiOptions): Promise<FastifyIns
       const account = dec(b.account);
       const device = dec(b.device);
       // Both keys sign: the account authorises the device, the device proves it holds its key.
-      verifier.verify('register-device', [account, device], b.timestampMs, dec(b.nonce), [
+      await verifier.verifyAsync('register-device', [account, device], b.timestampMs, dec(b.nonce), [
         { key: ed25519PublicKey(account), signature: dec(b.accountSignature) },
         { key: ed25519PublicKey(device), signature: dec(b.deviceSignature) },
       ]);
@@ -142,7 +157,7 @@ export async function buildClientApi(opts: ClientApiOptions): Promise<FastifyIns
       const b = req.body;
       const account = dec(b.account);
       const device = dec(b.device);
-      verifier.verify('remove-device', [account, device], b.timestampMs, dec(b.nonce), [{ key: ed25519PublicKey(account), signature: dec(b.accountSignature) }]);
+      await verifier.verifyAsync('remove-device', [account, device], b.timestampMs, dec(b.nonce), [{ key: ed25519PublicKey(account), signature: dec(b.accountSignature) }]);
       return store.removeDevice(account, device);
     },
   );
@@ -155,7 +170,7 @@ export async function buildClientApi(opts: ClientApiOptions): Promise<FastifyIns
       const alias = dec(b.alias);
       const aliasKey = dec(b.aliasKey);
       const account = dec(b.account);
-      verifier.verify('register-alias', [alias, aliasKey, account], b.timestampMs, dec(b.nonce), [
+      await verifier.verifyAsync('register-alias', [alias, aliasKey, account], b.timestampMs, dec(b.nonce), [
         { key: ed25519PublicKey(aliasKey), signature: dec(b.aliasSignature) },
         { key: ed25519PublicKey(account), signature: dec(b.accountSignature) },
       ]);
@@ -171,8 +186,7 @@ export async function buildClientApi(opts: ClientApiOptions): Promise<FastifyIns
       const b = req.body;
       const alias = dec(b.alias);
       const device = dec(b.device);
-      const info = aliasKeyFor(alias);
-      verifier.verify('poll', [alias, device], b.timestampMs, dec(b.nonce), [{ key: info.aliasKey, signature: dec(b.signature) }]);
+      await verifier.verifyAsync('poll', [alias, device], b.timestampMs, dec(b.nonce), [{ key: aliasKeyFor(alias), signature: dec(b.signature) }]);
       const body = store.pollEncoded(alias, device);
       return reply.type('application/octet-stream').header('cache-control', 'no-store').send(body);
     },
@@ -191,8 +205,7 @@ export async function buildClientApi(opts: ClientApiOptions): Promise<FastifyIns
       const alias = dec(b.alias);
       const device = dec(b.device);
       const ids = b.ids.map(dec);
-      const info = aliasKeyFor(alias);
-      verifier.verify('ack', [alias, device, listDigest(ids)], b.timestampMs, dec(b.nonce), [{ key: info.aliasKey, signature: dec(b.signature) }]);
+      await verifier.verifyAsync('ack', [alias, device, listDigest(ids)], b.timestampMs, dec(b.nonce), [{ key: aliasKeyFor(alias), signature: dec(b.signature) }]);
       return store.ack(alias, device, ids);
     },
   );
@@ -209,8 +222,7 @@ export async function buildClientApi(opts: ClientApiOptions): Promise<FastifyIns
       const b = req.body;
       const alias = dec(b.alias);
       const ids = b.surbIds.map(dec);
-      const info = aliasKeyFor(alias);
-      verifier.verify('register-surbs', [alias, listDigest(ids), u64(b.expiresAtMs)], b.timestampMs, dec(b.nonce), [{ key: info.aliasKey, signature: dec(b.signature) }]);
+      await verifier.verifyAsync('register-surbs', [alias, listDigest(ids), u64(b.expiresAtMs)], b.timestampMs, dec(b.nonce), [{ key: aliasKeyFor(alias), signature: dec(b.signature) }]);
       return surbs.register(alias, ids, b.expiresAtMs);
     },
   );

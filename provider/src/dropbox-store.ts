@@ -1,7 +1,7 @@
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { KeyObject } from 'node:crypto';
 import { assertArray, assertBytes } from './assert.js';
-import { ConflictError, QuotaExceededError, StoreUnavailableError, UnknownAliasError, UnknownDeviceError } from './errors.js';
+import { ConflictError, ProviderConfigError, QuotaExceededError, StoreUnavailableError, UnknownAliasError, UnknownDeviceError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import {
   ALIAS_BYTES,
@@ -105,6 +105,14 @@ export class DropboxStore {
     this.#aliasesDb = this.#env.openDB<Buffer, Buffer>('aliases', sub);
     this.#messagesDb = this.#env.openDB<Buffer, Buffer>('messages', sub);
     this.#acksDb = this.#env.openDB<Buffer, Buffer>('acks', sub);
+    // The geometry is fixed for the life of a store: stored payloads must fit every poll response.
+    const meta = this.#env.openDB<number, string>('meta', {});
+    const storedBytes = meta.get('messageBytes');
+    if (storedBytes === undefined) meta.putSync('messageBytes', options.messageBytes);
+    else if (storedBytes !== options.messageBytes) {
+      void this.#env.close();
+      throw new ProviderConfigError(`provider.dropbox.messageBytes: the store at ${options.path} holds ${storedBytes}-byte messages, not ${options.messageBytes}`);
+    }
     const metrics = options.metrics;
     this.#commit = new GroupCommit(this.#env, options.maxCommitBatch, {
       onBatch(ops, seconds) {
@@ -392,6 +400,8 @@ export class DropboxStore {
     const keys = ids.map((id) => messageKey(alias, id));
     const dev = Buffer.from(device);
     const result = await this.#commit.submit(() => {
+      // The device may have been removed by an earlier operation of this batch.
+      if (!acct.devices.some((d) => d.equals(dev))) throw new UnknownDeviceError('unknown_device');
       let acknowledged = 0;
       let removed = 0;
       for (const key of keys) {

@@ -12,7 +12,7 @@ export * from './metrics.js';
 export * from './keys.js';
 export * from './tls.js';
 export * from './client-requests.js';
-export { buildClientApi, type ClientApiOptions, type WellKnownDocument } from './api.js';
+export { WELL_KNOWN_SIGNATURE_HEADER, buildClientApi, wellKnownSigningBytes, type ClientApiOptions, type WellKnownDocument } from './api.js';
 export { buildAdminApi } from './admin.js';
 export { Provider, type ProviderStartOptions } from './provider.js';
 export { providerCommand } from './cli.js';

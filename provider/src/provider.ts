@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { pino, type Logger } from 'pino';
+import { createLogger, type Logger } from '@strata/core/log';
+import { toHex } from '@strata/core/bytes';
 import { buildAdminApi } from './admin.js';
 import { buildClientApi, type WellKnownDocument } from './api.js';
 import type { ProviderConfig } from './config.js';
@@ -10,7 +11,7 @@ import { loadOrCreateProviderKeys, type ProviderKeys } from './keys.js';
 import { ProviderMetrics } from './metrics.js';
 import { pollResponseBytes } from './poll-response.js';
 import { ReplayCache } from './replay-cache.js';
-import { RequestVerifier } from './request-signing.js';
+import { RequestVerifier, ed25519PrivateKey } from './request-signing.js';
 import { SurbRegistry } from './surb-registry.js';
 import { ensureSelfSignedCert, readTlsFiles } from './tls.js';
 
@@ -40,7 +41,7 @@ export class Provider {
   ) {}
 
   static async start(config: ProviderConfig, options: ProviderStartOptions = {}): Promise<Provider> {
-    const log = options.logger ?? pino({ level: config.log.level, base: { component: 'provider', name: config.name } });
+    const log = options.logger ?? createLogger({ component: 'provider', level: config.log.level });
     const keys = loadOrCreateProviderKeys(config.dataDir);
     const tls = config.api.tls.certFile !== null && config.api.tls.keyFile !== null
       ? readTlsFiles(config.api.tls.certFile, config.api.tls.keyFile)
@@ -72,11 +73,10 @@ export class Provider {
       notBeforeMs: Date.now(),
       replayCache: new ReplayCache(config.auth.timestampWindowMs, config.auth.maxNonces),
     });
-    const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
     let apiUrl = config.api.publicUrl ?? '';
     const wellKnown = (): WellKnownDocument => ({
       version: 1,
-      provider: { name: config.name, identityKey: b64(keys.identityPublicKey), linkKey: b64(keys.linkPublicKey), apiUrl },
+      provider: { name: config.name, identityKey: toHex(keys.identityPublicKey), linkKey: toHex(keys.linkPublicKey), apiUrl },
       authorities: config.wellKnown.authorities,
       network: config.wellKnown.network,
       dropbox: {
@@ -91,7 +91,7 @@ export class Provider {
     let api: FastifyInstance | undefined;
     let admin: FastifyInstance | undefined;
     try {
-      api = await buildClientApi({ tls, bodyLimitBytes: config.api.bodyLimitBytes, store: opened, surbs, verifier, metrics, wellKnown });
+      api = await buildClientApi({ tls, bodyLimitBytes: config.api.bodyLimitBytes, store: opened, surbs, verifier, metrics, wellKnown, identityKey: ed25519PrivateKey(keys.identitySeed, keys.identityPublicKey) });
       await api.listen({ host: config.api.host, port: config.api.port });
       const port = (api.server.address() as AddressInfo).port;
       if (!config.api.publicUrl) apiUrl = `https://${config.api.tls.hostnames[0]}:${port}`;

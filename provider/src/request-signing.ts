@@ -100,6 +100,19 @@ function verifyQuietly(msg: Buffer, key: KeyObject, signature: Uint8Array): bool
   }
 }
 
+export interface SignatureCheck {
+  readonly key: KeyObject;
+  readonly signature: Uint8Array;
+}
+
+function wellFormed(signature: unknown): signature is Uint8Array {
+  return signature instanceof Uint8Array && signature.length === ED25519_SIGNATURE_BYTES;
+}
+
+function badSignature(op: SignedRequestOp): RequestAuthError {
+  return new RequestAuthError('bad_signature', `signature does not verify for ${op}`);
+}
+
 export interface RequestVerifierOptions {
   readonly timestampWindowMs: number;
   /** Requests timestamped before this instant are refused: nonces of an earlier process are forgotten. */
@@ -118,13 +131,40 @@ export class RequestVerifier {
     this.#now = opts.now ?? Date.now;
   }
 
-  verify(
-    op: SignedRequestOp,
-    fields: readonly Uint8Array[],
-    timestampMs: number,
-    nonce: Uint8Array,
-    signatures: readonly { key: KeyObject; signature: Uint8Array }[],
-  ): void {
+  /** Synchronous check (signatures verified on the calling thread). Throws RequestAuthError. */
+  verify(op: SignedRequestOp, fields: readonly Uint8Array[], timestampMs: number, nonce: Uint8Array, signatures: readonly SignatureCheck[]): void {
+    const msg = this.#fresh(op, fields, timestampMs, nonce);
+    for (const { key, signature } of signatures) {
+      if (!wellFormed(signature) || !verifyQuietly(msg, key, signature)) throw badSignature(op);
+    }
+    this.#unseen(nonce);
+  }
+
+  /**
+   * The same checks, with Ed25519 verification on libuv's thread pool (node:crypto's callback
+   * form), so that on a 2-core machine the event loop keeps serving TLS while signatures verify.
+   */
+  async verifyAsync(op: SignedRequestOp, fields: readonly Uint8Array[], timestampMs: number, nonce: Uint8Array, signatures: readonly SignatureCheck[]): Promise<void> {
+    const msg = this.#fresh(op, fields, timestampMs, nonce);
+    const results = await Promise.all(
+      signatures.map(({ key, signature }) =>
+        wellFormed(signature)
+          ? new Promise<boolean>((resolve) => {
+              try {
+                verify(null, msg, key, signature, (err, ok) => resolve(!err && ok));
+              } catch {
+                resolve(false);
+              }
+            })
+          : false,
+      ),
+    );
+    if (!results.every(Boolean)) throw badSignature(op);
+    this.#unseen(nonce);
+  }
+
+  /** Freshness checks; returns the bytes the signatures must cover. */
+  #fresh(op: SignedRequestOp, fields: readonly Uint8Array[], timestampMs: number, nonce: Uint8Array): Buffer {
     assertBytes('nonce', nonce, NONCE_BYTES);
     const now = this.#now();
     if (!Number.isSafeInteger(timestampMs) || Math.abs(now - timestampMs) > this.opts.timestampWindowMs) {
@@ -133,12 +173,11 @@ export class RequestVerifier {
     if (timestampMs < this.opts.notBeforeMs) {
       throw new RequestAuthError('stale_timestamp', 'timestamp predates the provider start; sign a fresh request');
     }
-    const msg = requestSigningBytes(op, fields, timestampMs, nonce);
-    for (const { key, signature } of signatures) {
-      if (!(signature instanceof Uint8Array) || signature.length !== ED25519_SIGNATURE_BYTES || !verifyQuietly(msg, key, signature)) {
-        throw new RequestAuthError('bad_signature', `signature does not verify for ${op}`);
-      }
-    }
+    return requestSigningBytes(op, fields, timestampMs, nonce);
+  }
+
+  /** Replay check, after the signatures: only authenticated requests occupy the cache. */
+  #unseen(nonce: Uint8Array): void {
     if (this.opts.replayCache.seenOrAdd(Buffer.from(nonce).toString('base64'))) {
       throw new RequestAuthError('replayed_nonce', 'this nonce was already used');
     }

@@ -8,7 +8,9 @@ import { ackRequest, pollRequest, registerAliasRequest, registerDeviceRequest, r
 import { parseProviderConfig } from '../src/config.js';
 import { decodePollResponse, pollResponseBytes } from '../src/poll-response.js';
 import { Provider } from '../src/provider.js';
-import { generateEd25519KeyPair } from '../src/request-signing.js';
+import { ed25519PublicKey, generateEd25519KeyPair } from '../src/request-signing.js';
+import { WELL_KNOWN_SIGNATURE_HEADER, wellKnownSigningBytes } from '../src/api.js';
+import { verify } from 'node:crypto';
 import { SELF_SIGNED_CERT_FILE } from '../src/tls.js';
 import { aliasId, httpsRequest, payloadFor, tempDir } from './helpers.js';
 
@@ -66,11 +68,21 @@ describe('client API over TLS', () => {
     assert.equal(res.status, 200);
     const doc = res.json();
     assert.equal(doc.version, 1);
-    assert.equal(doc.provider.linkKey, Buffer.from(provider.keys.linkPublicKey).toString('base64'));
+    assert.equal(doc.provider.linkKey, Buffer.from(provider.keys.linkPublicKey).toString('hex'));
     assert.equal(doc.provider.apiUrl, `https://localhost:${provider.apiPort}`);
     assert.deepEqual(doc.authorities, [{ url: 'https://auth.example:7000', identityKey: 'AAAA' }]);
     assert.deepEqual(doc.network, { mu: 0.5 });
     assert.equal(doc.dropbox.pollResponseBytes, pollResponseBytes(ENTRIES, BYTES));
+  });
+
+  it('signs /.well-known/strata with the identity key over the exact body', async () => {
+    const res = await api('GET', '/.well-known/strata');
+    const sig = Buffer.from(String(res.headers[WELL_KNOWN_SIGNATURE_HEADER]), 'base64url');
+    const key = ed25519PublicKey(provider.keys.identityPublicKey);
+    assert.ok(verify(null, wellKnownSigningBytes(res.body), key, sig));
+    const tampered = Buffer.from(res.body);
+    tampered[tampered.length - 2] ^= 1;
+    assert.ok(!verify(null, wellKnownSigningBytes(tampered), key, sig));
   });
 
   it('registers a device, then an alias, and tells a repeat from a creation', async () => {

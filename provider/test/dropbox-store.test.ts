@@ -183,6 +183,13 @@ describe('DropboxStore', () => {
     assert.ok(Buffer.compare(Buffer.from(third.id), Buffer.from(first.id)) > 0, 'ids keep increasing across restarts');
   });
 
+  it('refuses to reopen a store with another message size', async () => {
+    await store.close();
+    assert.throws(() => openStore({ messageBytes: BYTES + 1 }), { name: 'ProviderConfigError' });
+    store = openStore();
+    assert.equal(store.aliasCount, 1);
+  });
+
   it('encodes every poll with the same length', async () => {
     const empty = store.pollEncoded(alias, phone).length;
     await store.store(alias, payloadFor(1, BYTES));

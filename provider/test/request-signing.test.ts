@@ -63,6 +63,25 @@ describe('RequestVerifier', () => {
     v.verify('poll', fields, NOW, nonce(3), [{ key: pub, signature: sig }]);
   });
 
+  it('gives the same answers when verifying on the thread pool', async () => {
+    const v = verifier();
+    const sig = signRequest(k.privateKey, 'poll', fields, NOW, nonce(7));
+    const flipped = Buffer.from(sig);
+    flipped[0] ^= 1;
+    await assert.rejects(v.verifyAsync('poll', fields, NOW, nonce(7), [{ key: pub, signature: flipped }]), { name: 'RequestAuthError', reason: 'bad_signature' });
+    await assert.rejects(v.verifyAsync('poll', fields, NOW, nonce(7), [{ key: pub, signature: sig.subarray(1) }]), { name: 'RequestAuthError', reason: 'bad_signature' });
+    await v.verifyAsync('poll', fields, NOW, nonce(7), [{ key: pub, signature: sig }]);
+    await assert.rejects(v.verifyAsync('poll', fields, NOW, nonce(7), [{ key: pub, signature: sig }]), { name: 'RequestAuthError', reason: 'replayed_nonce' });
+    await assert.rejects(v.verifyAsync('poll', fields, NOW - 60_001, nonce(8), [{ key: pub, signature: sig }]), { name: 'RequestAuthError', reason: 'stale_timestamp' });
+  });
+
+  it('lets only one of two concurrent copies of a request through', async () => {
+    const v = verifier();
+    const sig = signRequest(k.privateKey, 'poll', fields, NOW, nonce(9));
+    const results = await Promise.allSettled([0, 1].map(() => v.verifyAsync('poll', fields, NOW, nonce(9), [{ key: pub, signature: sig }])));
+    assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+  });
+
   it('refuses timestamps outside the window or before the provider started', () => {
     const v = verifier(NOW - 1000);
     const old = NOW - 60_001;

@@ -8,8 +8,8 @@ import { InvalidPacketError, SphinxArgumentError } from './errors.js';
 import type { Geometry } from './geometry.js';
 import { deriveKeys, type PacketKeys } from './kdf.js';
 import { kemEncapsulate } from './kem.js';
-import { clampedRepresentative, clampedScalarModL, mulModL } from './scalar.js';
 import type { PathHop } from './path.js';
+import { clampedRepresentative, clampedScalarModL, mulModL } from './scalar.js';
 
 export interface SprpKey {
   key: Uint8Array; // 48 B AEZ key

@@ -20,7 +20,8 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 const lastLine = (s: string) => s.trim().split('\n').at(-1);
 
-describe('sphinx-packet-ts CLI', () => {
+describe('sphinx-packet-ts CLI', function () {
+  this.timeout(90_000); // child processes compile TypeScript on start; the machine is shared
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'sphinx-cli-'));

@@ -86,7 +86,10 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
     const stream = this.port.stream;
     stream.pause(); // until start(): bytes wait in the transport, which pushes back on the peer
     stream.on('drain', () => this.releaseDrain());
-    this.port.setListener(() => this.pump());
+    this.port.setListener(() => {
+      if (this.port.closed) this.releaseDrain(); // nobody will drain a gone stream
+      this.pump();
+    });
     if (this.config.rekeyIntervalMs > 0) {
       this.rekeyTimer = setInterval(() => {
         if (this.closedInfo === null) this.writeRekey();
@@ -96,7 +99,7 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
     this.metrics.connectionOpened(this.role);
   }
 
-  /** Starts delivering commands (called by dialLink/the listener after handing the link out). */
+  /** @internal Starts delivering commands (dialLink/the listener call it after handing the link out). */
   start(): void {
     if (this.started || this.closedInfo !== null) return;
     this.started = true;
@@ -129,7 +132,8 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
    * LinkError 'closed' or 'send_queue_full' (both counted) or 'command_too_large'.
    */
   send(cmd: LinkCommand): Promise<void> {
-    if (this.closedInfo !== null) {
+    if (this.closedInfo !== null || this.port.closed) {
+      // (The stream may be gone while a paused link still holds undelivered frames.)
       this.metrics.sendDropped('closed');
       return Promise.reject(new LinkError('closed', 'link is closed'));
     }

@@ -10,8 +10,7 @@ export type LinkCloseReason =
   | 'local' // close() was called
   | 'peer_disconnect' // the peer sent Disconnect
   | 'peer_closed' // the stream ended or errored without Disconnect
-  | 'frame_rejected' // a received frame was rejected (see frameRejected)
-  | 'send_failed'; // writing to the stream failed
+  | 'frame_rejected'; // a received frame was rejected (see frameRejected)
 
 export interface LinkMetrics {
   /** A handshake completed and the connection is usable. */

@@ -13,7 +13,7 @@ export const FRAME_REJECT_REASONS: readonly FrameRejectReason[] = Object.freeze(
 ]);
 export const SEND_DROP_REASONS: readonly SendDropReason[] = Object.freeze(['send_queue_full', 'closed']);
 export const LINK_CLOSE_REASONS: readonly LinkCloseReason[] = Object.freeze([
-  'local', 'peer_disconnect', 'peer_closed', 'frame_rejected', 'send_failed',
+  'local', 'peer_disconnect', 'peer_closed', 'frame_rejected',
 ]);
 const ROLES: readonly LinkRole[] = ['dialer', 'listener'];
 const DIRECTIONS: readonly LinkDirection[] = ['send', 'recv'];
@@ -33,13 +33,14 @@ export function createPromLinkMetrics(registry: Registry): LinkMetrics {
   const dropped = counter(registry, 'strata_link_send_drops_total', 'Commands refused by send(), by reason.', 'reason', SEND_DROP_REASONS);
   const frames = counter(registry, 'strata_link_frames_total', 'Link frames sent or received, by direction.', 'direction', DIRECTIONS);
   const rekeys = counter(registry, 'strata_link_rekeys_total', 'Link cipher rekeys, by direction.', 'direction', DIRECTIONS);
+  const framesByDirection = { send: frames.labels('send'), recv: frames.labels('recv') }; // hot path
   return Object.freeze({
     connectionOpened: (role: LinkRole) => opened.labels(role).inc(),
     connectionClosed: (reason: LinkCloseReason) => closed.labels(reason).inc(),
     handshakeFailed: (reason: HandshakeFailureReason) => hsFailed.labels(reason).inc(),
     frameRejected: (reason: FrameRejectReason) => rejected.labels(reason).inc(),
     sendDropped: (reason: SendDropReason) => dropped.labels(reason).inc(),
-    frame: (direction: LinkDirection) => frames.labels(direction).inc(),
+    frame: (direction: LinkDirection) => framesByDirection[direction].inc(),
     rekeyed: (direction: LinkDirection) => rekeys.labels(direction).inc(),
   });
 }

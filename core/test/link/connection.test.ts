@@ -190,6 +190,21 @@ for (const t of TRANSPORTS) {
       }
     });
 
+    it('delivers what arrived before the peer vanished without Disconnect, then closes as peer_closed', async () => {
+      const p = await connectPair(t.make());
+      try {
+        const closed = new Promise<LinkCloseInfo>((r) => p.accepted.once('close', r));
+        await p.dialer.send({ kind: 'RetrieveMessage', sequence: 1 });
+        const stream = (p.dialer as unknown as { port: { stream: import('node:stream').Duplex } }).port.stream;
+        stream.end(); // the dialer's end goes away without Disconnect
+        assert.equal((await closed).reason, 'peer_closed');
+        assert.deepEqual(p.atListener, [{ kind: 'RetrieveMessage', sequence: 1 }]);
+        await assert.rejects(p.accepted.send({ kind: 'NoOp' }), { name: 'LinkError', reason: 'closed' });
+      } finally {
+        await p.close();
+      }
+    });
+
     it('rejects a command larger than the frame without closing', async () => {
       const p = await connectPair(t.make());
       try {
