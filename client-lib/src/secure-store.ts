@@ -40,6 +40,7 @@ export const DEFAULT_SCRYPT_PARAMS: ScryptParams = Object.freeze({ N: 2 ** 16, r
 /** Bounds accepted for stored or requested parameters (tests may go as low as 2^10). */
 export const MIN_SCRYPT_LOG_N = 10;
 export const MAX_SCRYPT_LOG_N = 22;
+export const MAX_SCRYPT_MEMORY_BYTES = 512 * 1024 * 1024;
 export const MAX_KEY_NAME_BYTES = 1024;
 export const MAX_PASSPHRASE_CHARS = 4096;
 /** LMDB reserves virtual address space only; 16 GiB leaves room for long histories and 10 MB media. */
@@ -83,6 +84,8 @@ function validateScrypt(params: Partial<ScryptParams> | undefined, path: string)
   if ((merged.N & (merged.N - 1)) !== 0) throw new InvalidArgumentError(`${path}.N: must be a power of two`);
   assertInt(merged.r, `${path}.r`, 1, 32);
   assertInt(merged.p, `${path}.p`, 1, 16);
+  // scrypt needs 128·N·r bytes: bound it, so that an edited header cannot make unlocking exhaust memory
+  if (128 * merged.N * merged.r > MAX_SCRYPT_MEMORY_BYTES) throw new InvalidArgumentError(`${path}: needs more than ${MAX_SCRYPT_MEMORY_BYTES} bytes`);
   return Object.freeze({ N: merged.N, r: merged.r, p: merged.p });
 }
 

@@ -171,7 +171,7 @@ describe('Outbox', () => {
 
   it('reports a record it could not write when flushed', async () => {
     const outbox = await openOutbox();
-    await outbox.enqueue('c', seededBytes(10, 11), 100);
+    await outbox.enqueue('c', seededBytes(150, 11), 100); // two fragments: no state change on the first
     await store.close();
     assert.ok((await outbox.takeNext()) !== undefined);
     await assert.rejects(outbox.flush(), { name: 'SecureStoreError', reason: 'closed' });

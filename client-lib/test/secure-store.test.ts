@@ -110,6 +110,7 @@ describe('SecureStore', () => {
 
   it('rejects scrypt parameters out of bounds with a path-prefixed message', async () => {
     await assert.rejects(open('x', { scrypt: { N: 1000 } }), (e: Error) => e.name === 'InvalidArgumentError' && e.message.startsWith('secureStore.scrypt.N:'));
+    await assert.rejects(open('x', { scrypt: { N: 2 ** 22, r: 8 } }), (e: Error) => e.name === 'InvalidArgumentError' && e.message.startsWith('secureStore.scrypt:'));
   });
 
   it('refuses a value moved to another slot on disk as a corrupt record', async () => {

@@ -1,6 +1,7 @@
 // System test: `strata testnet up|status|down` with every daemon that exists today (3 authorities,
 // 3 layers × 2 mixes, 2 providers) as real detached processes on loopback.
 import { strict as assert } from 'node:assert';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { isOurDaemon, readManifest, type Manifest, type TestnetStatus } from '@strata/cli';
 import { promtoolCheck, promtoolPath, SystemHarness } from './harness.js';
@@ -95,5 +96,26 @@ describe('strata testnet (system)', function () {
     const m = readManifest(dir);
     assert.equal(m.state, 'stopped');
     assert.ok(m.nodes.every((n) => n.pid === null));
+  });
+
+  it('up on the stopped testnet fails cleanly when an authority cannot bind its port', async () => {
+    const m = readManifest(dir);
+    const port = Number(new URL(m.authorities[0].url).port);
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', r));
+    try {
+      const r = await h.strataDone(['testnet', 'up', '--dir', dir, '--config', configFile]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /TestnetError \((daemon-exited|timeout)\)/);
+      const after = readManifest(dir);
+      assert.equal(after.state, 'failed');
+      assert.ok(after.error !== null && after.error.includes('authority-0'), String(after.error));
+      assert.ok(after.nodes.every((n) => n.pid === null), 'no pid is left recorded');
+      const providersStarted = after.nodes.filter((n) => n.role === 'provider').map((n) => n.configFile);
+      for (const n of m.nodes) assert.equal(isOurDaemon(n.pid ?? -1, n.configFile), false);
+      assert.equal(providersStarted.length, 2);
+    } finally {
+      await new Promise<void>((r) => squatter.close(() => r()));
+    }
   });
 });

@@ -7,6 +7,15 @@ import { createPromLinkMetrics } from '../../src/link/prom-metrics.js';
 import { tcpTransport } from '../../src/link/tcp-transport.js';
 import type { LinkAddress, LinkTransport, TransportServer } from '../../src/link/transport.js';
 import type { LinkMetrics } from '../../src/link/metrics.js';
+import { createLinkListener, type LinkListener, type LinkListenerOptions } from '../../src/link/listener.js';
+import { dialLink, type DialLinkOptions } from '../../src/link/dial.js';
+import type { LinkConnection } from '../../src/link/connection.js';
+import type { LinkCommand } from '../../src/link/commands.js';
+import { generateLinkKeyPair, type LinkKeyPair } from '../../src/link/x25519.js';
+import { XXHandshakeState } from '../../src/link/handshake-state.js';
+import { linkPrologue, resolveLinkConfig } from '../../src/link/config.js';
+import { encodePaddedCommand } from '../../src/link/commands.js';
+import type { CipherState } from '../../src/link/cipher-state.js';
 
 /** Resolves once `condition()` holds; polls on timers, so nothing sleeps a fixed period. */
 export async function waitFor(condition: () => boolean, what = 'condition', limitMs = 10_000): Promise<void> {
@@ -105,12 +114,6 @@ export function joined(chunks: Buffer[]): Buffer {
   return Buffer.concat(chunks);
 }
 
-import { createLinkListener, type LinkListener, type LinkListenerOptions } from '../../src/link/listener.js';
-import { dialLink, type DialLinkOptions } from '../../src/link/dial.js';
-import type { LinkConnection } from '../../src/link/connection.js';
-import type { LinkCommand } from '../../src/link/commands.js';
-import { generateLinkKeyPair, type LinkKeyPair } from '../../src/link/x25519.js';
-
 export const FRAME_BYTES = 256;
 
 export interface Pair {
@@ -207,11 +210,6 @@ export async function connectPair(
     },
   };
 }
-
-import { XXHandshakeState } from '../../src/link/handshake-state.js';
-import { linkPrologue, resolveLinkConfig } from '../../src/link/config.js';
-import { encodePaddedCommand } from '../../src/link/commands.js';
-import type { CipherState } from '../../src/link/cipher-state.js';
 
 /**
  * A hand-driven dialer that completes a real handshake, then lets the test write arbitrary

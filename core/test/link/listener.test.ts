@@ -65,6 +65,22 @@ for (const t of TRANSPORTS) {
       }
     });
 
+    it('refuses an all-zero (low-order) ephemeral key and counts low_order', async () => {
+      const s = await setup();
+      const stream = await s.transport.connect(s.listener.address);
+      stream.on('error', () => {});
+      try {
+        const closed = new Promise((r) => stream.once('close', r));
+        stream.write(Uint8Array.from([0, 32, ...new Uint8Array(32)]));
+        stream.resume();
+        await closed;
+        assert.equal(await s.m.value('strata_link_handshake_failures_total', 'reason', 'low_order'), 1);
+      } finally {
+        stream.destroy();
+        await s.listener.close();
+      }
+    });
+
     it('times out a silent dialer and counts it', async () => {
       const s = await setup({ handshakeTimeoutMs: 50 });
       const stream = await s.transport.connect(s.listener.address);
