@@ -526,7 +526,10 @@ export class Authority {
     const hex = this.checkAuthor(route, author);
     this.checkPeerEpoch(route, msg.epoch);
     const doc = this.store.get('doc', msg.epoch);
-    if (doc && !ed25519Verify(author, doc, sig)) {
+    // Only signatures that verify over our own document are stored (nothing unauthenticated is
+    // kept); before we have computed it the sender retries.
+    if (!doc) this.refuse(route, new RequestError(409, 'not-ready', 'this authority has not computed its document yet'));
+    if (!ed25519Verify(author, doc, sig)) {
       this.refuse(route, new RequestError(409, 'mismatch', 'signature does not cover the document this authority computed'));
     }
     this.store.put('sig', msg.epoch, hex, sig);
