@@ -9,6 +9,7 @@ import {
   StrataMetrics,
   concatBytes,
   toBase64,
+  toHex,
   uploadDescriptor,
   verifyConsensus,
   type SignedConsensusJson,
@@ -210,6 +211,12 @@ describe('directory authorities (system)', function () {
       assert.deepEqual([r.status, r.json.error], [403, 'unknown-authority']);
       r = await post(url('/v1/exchange/vote'), { message: toBase64(new Uint8Array(10)) });
       assert.deepEqual([r.status, r.json.error], [400, 'encoding']);
+      // A signature claiming authority 1 that covers nothing this authority computed.
+      r = await post(url('/v1/exchange/signature'), { epoch, authority: toHex(net.identityKeys[1]), signature: 'ab'.repeat(64) });
+      assert.equal(r.status, 409);
+      assert.ok(['not-ready', 'mismatch'].includes(r.json.error ?? ''), r.json.error);
+      r = await post(url('/v1/exchange/signature'), { epoch, authority: toHex(stranger.publicKey), signature: 'ab'.repeat(64) });
+      assert.deepEqual([r.status, r.json.error], [403, 'unknown-authority']);
     });
 
     it('answers 404 not-available for an epoch without a document, and 400 for a non-number', async () => {
