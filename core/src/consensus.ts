@@ -2,11 +2,11 @@
 // threshold of directory authorities. Canonical binary encoding (codec.ts); the authorities'
 // Ed25519 signatures cover exactly those bytes. Transport is JSON: the bytes in base64 plus the
 // signature list. See docs/spec/directory.md §Consensus document.
-import { blake2b } from '@noble/hashes/blake2.js';
 import { assert, assertBytes, assertInt } from './assert.js';
 import { ByteReader, ByteWriter, magic } from './codec.js';
-import { compareBytes, concatBytes, constantTimeEqual, fromBase64, fromHex, toBase64, toHex } from './bytes.js';
+import { compareBytes, constantTimeEqual, fromBase64, fromHex, toBase64, toHex } from './bytes.js';
 import { ConsensusError, DecodeError, DescriptorError } from './errors.js';
+import { blake2b256 } from './hash.js';
 import { decodeSignedDescriptor, MAX_DESCRIPTOR_BYTES, type SignedDescriptor } from './descriptor.js';
 import { ED25519_PUBLIC_KEY_BYTES, ed25519Verify, type Ed25519Signer } from './keys.js';
 
@@ -95,7 +95,7 @@ export function validateNetworkParams(p: NetworkParams): void {
 }
 
 function layerSortKey(sharedRandom: Uint8Array, nodeId: Uint8Array): Uint8Array {
-  return blake2b(concatBytes(LAYER_MAGIC, sharedRandom, nodeId), { dkLen: 32 });
+  return blake2b256(LAYER_MAGIC, sharedRandom, nodeId);
 }
 
 /**
@@ -404,7 +404,7 @@ export function verifyConsensus(
 /** Hash of a document's canonical bytes (for logs and for comparing authorities' views). */
 export function consensusDigest(bytes: Uint8Array): Uint8Array {
   assertBytes('bytes', bytes);
-  return blake2b(bytes, { dkLen: 32 });
+  return blake2b256(bytes);
 }
 
 /** Every node of a document with its position: layer 0 = providers, 1..L = mix layers. */

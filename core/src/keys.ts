@@ -10,10 +10,10 @@ import {
   verify as nodeVerify,
   type KeyObject,
 } from 'node:crypto';
-import { blake2b } from '@noble/hashes/blake2.js';
 import { assertBytes } from './assert.js';
 import { toBase64Url, toHex } from './bytes.js';
 import { KeyError } from './errors.js';
+import { blake2b256 } from './hash.js';
 
 export const ED25519_PUBLIC_KEY_BYTES = 32;
 export const ED25519_PRIVATE_KEY_BYTES = 32; // the RFC 8032 seed
@@ -70,7 +70,7 @@ export function x25519PublicKey(privateKey: Uint8Array): Uint8Array {
 /** Node id = BLAKE2b-256(Ed25519 identity public key). */
 export function nodeIdOf(identityKey: Uint8Array): Uint8Array {
   assertBytes('identityKey', identityKey, ED25519_PUBLIC_KEY_BYTES);
-  return blake2b(identityKey, { dkLen: NODE_ID_BYTES });
+  return blake2b256(identityKey);
 }
 
 /** A signer holding one imported Ed25519 private key. */
