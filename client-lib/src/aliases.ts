@@ -14,6 +14,7 @@
 import { hkdf, expand, extract } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { assertBytes, assertInt } from './assert.js';
+import { InvalidArgumentError } from './errors.js';
 import { concatBytes, u64be, utf8ToBytes } from './bytes.js';
 import { portableBackend, type CryptoBackend } from './crypto-backend.js';
 import { publicIdentity, type Identity, type PublicIdentity } from './identity.js';
@@ -133,4 +134,22 @@ export function requestAliasId(recipient: PublicIdentity, epoch: number): Uint8A
 
 export function ownedRequestAlias(self: Identity, epoch: number, backend: CryptoBackend = portableBackend): OwnedAlias {
   return own(requestAliasId(self, epoch), epoch, self.x25519SecretKey, backend);
+}
+
+const SERVICE_SALT = utf8ToBytes('strata-alias-v1 service');
+
+/** Aliases a client keeps for itself: `loop` (λL loops come back here) and `ack` (SURB-ACKs land here). */
+export type ServiceAliasKind = 'loop' | 'ack';
+
+/**
+ * A service alias: `id = HKDF(ikm = own x25519 secret, salt = "strata-alias-v1 service", info = kind ‖
+ * u64(e), 32)`. Only we can compute it (nobody else holds the secret), it rotates with the epoch like
+ * pairwise aliases, and its signing and account keys derive as for every owned alias.
+ */
+export function ownedServiceAlias(self: Identity, kind: ServiceAliasKind, epoch: number, backend: CryptoBackend = portableBackend): OwnedAlias {
+  assertBytes(self?.x25519SecretKey, 'serviceAlias.self.x25519SecretKey', 32);
+  if (kind !== 'loop' && kind !== 'ack') throw new InvalidArgumentError('serviceAlias.kind: must be loop or ack');
+  assertInt(epoch, 'serviceAlias.epoch', 0, MAX_ALIAS_EPOCH);
+  const id = hkdf(sha256, self.x25519SecretKey, SERVICE_SALT, concatBytes(utf8ToBytes(kind), u64be(epoch)), ALIAS_ID_BYTES);
+  return own(id, epoch, self.x25519SecretKey, backend);
 }

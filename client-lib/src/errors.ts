@@ -106,3 +106,35 @@ export class OutboxError extends ClientLibError {
     this.reason = reason;
   }
 }
+
+export type ProviderApiErrorReason = 'unreachable' | 'http' | 'bad-response' | 'bad-signature' | 'wrong-provider' | 'cert-changed' | 'too-large';
+
+/**
+ * A call to the provider's HTTPS API failed: transport, a 4xx/5xx answer (`status` and the
+ * provider's own `providerReason`), a well-known document that does not verify, or a TLS
+ * certificate other than the pinned one.
+ */
+export class ProviderApiError extends ClientLibError {
+  readonly reason: ProviderApiErrorReason;
+  readonly status: number | undefined;
+  readonly providerReason: string | undefined;
+  constructor(reason: ProviderApiErrorReason, message: string, status?: number, providerReason?: string) {
+    super(message);
+    this.name = 'ProviderApiError';
+    this.reason = reason;
+    this.status = status;
+    this.providerReason = providerReason;
+  }
+}
+
+export type ClientErrorReason = 'not-bootstrapped' | 'no-consensus' | 'no-route' | 'unknown-contact' | 'closed' | 'bad-config';
+
+/** The Client cannot do what was asked (no verified consensus yet, unknown contact, closed, …). */
+export class ClientError extends ClientLibError {
+  readonly reason: ClientErrorReason;
+  constructor(reason: ClientErrorReason, message: string) {
+    super(message);
+    this.name = 'ClientError';
+    this.reason = reason;
+  }
+}

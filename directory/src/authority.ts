@@ -62,6 +62,8 @@ export class Authority {
   private readonly fetcher: ConsensusFetcher | undefined;
   private readonly fetchAttempted = new Map<number, number>();
   private readonly finalized = new Set<number>();
+  /** Epochs whose closed sets were tallied in this process. */
+  private readonly tallied = new Set<number>();
   /** Decoded votes by `${epoch}/${author}` (votes are immutable once stored). */
   private readonly voteCache = new Map<string, Vote>();
   /** Epochs with signatures not yet counted. */
@@ -224,15 +226,18 @@ export class Authority {
         authors = this.store.list('vote', e).map(([id]) => id);
       }
       this.store.putString('voteset', e, '', JSON.stringify(authors.sort()));
+      this.logger.info({ epoch: e, votes: authors.length }, 'vote set closed; revealing');
+    }
+    // Each step below checks for its own output, so a restart between any two resumes cleanly.
+    if (!this.store.get('reveal', e, this.selfHex)) {
       const reveal = encodeReveal(e, this.store.get('secret', e)!, this.signer);
       this.store.put('reveal', e, this.selfHex, reveal.encoded);
-      this.logger.info({ epoch: e, votes: authors.length }, 'vote set closed; revealing');
       this.broadcast('/v1/exchange/reveal', { message: Buffer.from(reveal.encoded).toString('base64') }, s.epochStartMs);
     }
 
-    // Close the reveal set when every voter revealed or at the deadline; compute and sign.
+    // Close the reveal set when every voter revealed or at the deadline.
+    const votes = this.closedVotes(e);
     if (!this.store.get('revealset', e)) {
-      const votes = this.closedVotes(e);
       let reveals = this.store.list('reveal', e).map(([, b]) => decodeReveal(b));
       let revealed = votes.filter((v) => reveals.some((r) => revealMatches(v, r)));
       if (revealed.length < votes.length && now < s.revealDeadlineMs) return;
@@ -243,6 +248,13 @@ export class Authority {
         revealed = votes.filter((v) => reveals.some((r) => revealMatches(v, r)));
       }
       this.store.putString('revealset', e, '', JSON.stringify(revealed.map((v) => toHex(v.author)).sort()));
+    }
+
+    // Compute the document from the closed sets (once per process) and sign it.
+    if (!this.store.get('doc', e) && !this.tallied.has(e)) {
+      this.tallied.add(e);
+      const revealers = new Set(JSON.parse(this.store.getString('revealset', e) ?? '[]') as string[]);
+      const reveals = this.store.list('reveal', e).filter(([a]) => revealers.has(a)).map(([, b]) => decodeReveal(b));
       const result = tally({
         epoch: e,
         votes,
@@ -253,16 +265,19 @@ export class Authority {
         layers: this.config.network.mixLayers,
       });
       if (result.ok) {
-        const bytes = encodeConsensus(result.consensus);
-        this.store.put('doc', e, '', bytes);
-        const sig = signConsensus(bytes, this.signer).signature;
-        this.store.put('sig', e, this.selfHex, sig);
-        this.sigsDirty.add(e);
-        this.logger.info({ epoch: e, participants: result.participants, descriptors: result.descriptors }, 'document computed and signed');
-        this.broadcast('/v1/exchange/signature', this.signatureMessage(e, sig), s.epochStartMs);
+        this.store.put('doc', e, '', encodeConsensus(result.consensus));
+        this.logger.info({ epoch: e, participants: result.participants, descriptors: result.descriptors }, 'document computed');
       } else {
         this.logger.warn({ epoch: e, reason: result.reason, detail: result.message }, 'no document from our view');
       }
+    }
+    const doc = this.store.get('doc', e);
+    if (doc && !this.store.get('sig', e, this.selfHex)) {
+      const sig = signConsensus(doc, this.signer).signature;
+      this.store.put('sig', e, this.selfHex, sig);
+      this.sigsDirty.add(e);
+      this.logger.info({ epoch: e }, 'document signed');
+      this.broadcast('/v1/exchange/signature', this.signatureMessage(e, sig), s.epochStartMs);
     }
 
     if (this.store.get('doc', e) && this.sigsDirty.delete(e)) this.refreshPublished(e, s);

@@ -1,5 +1,6 @@
 import { sign, type KeyObject } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { wellKnownSigningBytes as sharedWellKnownSigningBytes } from '@strata/core/provider-protocol';
 import type { DropboxStore } from './dropbox-store.js';
 import { MAX_ACK_IDS } from './dropbox-store.js';
 import { ProviderError } from './errors.js';
@@ -38,11 +39,10 @@ export interface ClientApiOptions {
 }
 
 export const WELL_KNOWN_SIGNATURE_HEADER = 'x-strata-signature';
-const WELL_KNOWN_DOMAIN = Buffer.from('strata-provider-v1:well-known\0', 'latin1');
-
-/** Bytes the identity key signs for /.well-known/strata: domain ‖ the exact response body. */
+/** Bytes the identity key signs for /.well-known/strata: domain ‖ the exact response body (shared with client-lib). */
 export function wellKnownSigningBytes(body: Uint8Array): Buffer {
-  return Buffer.concat([WELL_KNOWN_DOMAIN, body]);
+  const b = sharedWellKnownSigningBytes(body);
+  return Buffer.from(b.buffer, b.byteOffset, b.length);
 }
 
 // Raw binary fields travel as unpadded base64url; lengths are fixed by the patterns.

@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { assertArray, assertBytes, assertInteger } from './assert.js';
-import { DecodeError, ProviderValidationError } from './errors.js';
+import { ProviderValidationError } from './errors.js';
 import { MESSAGE_ID_BYTES } from './message-key.js';
 
 /**
@@ -92,27 +92,5 @@ export function encodePollResponse(res: PollResponse, entries: number, messageBy
   return w.finish(res.more);
 }
 
-/** Decode a poll response, dropping the dummies; throws DecodeError on any malformation. */
-export function decodePollResponse(bytes: Uint8Array): PollResponse {
-  if (!(bytes instanceof Uint8Array) || bytes.length < POLL_RESPONSE_HEADER_BYTES) throw new DecodeError('poll response: too short');
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  if (!b.subarray(0, 4).equals(POLL_RESPONSE_MAGIC)) throw new DecodeError('poll response: bad magic');
-  const n = b.readUInt16BE(4);
-  const messageBytes = b.readUInt16BE(6);
-  if (b.length !== pollResponseBytes(n, messageBytes)) throw new DecodeError('poll response: length does not match its header');
-  if (b[8] > 1 || b[9] !== 0) throw new DecodeError('poll response: bad flags');
-  const entries: PollEntry[] = [];
-  let off = POLL_RESPONSE_HEADER_BYTES;
-  for (let i = 0; i < n; i++) {
-    const kind = b[off];
-    if (kind > 1) throw new DecodeError(`poll response: entry ${i} has unknown kind ${kind}`);
-    if (kind === 1) {
-      entries.push({
-        id: Uint8Array.prototype.slice.call(b, off + 1, off + 1 + MESSAGE_ID_BYTES),
-        payload: Uint8Array.prototype.slice.call(b, off + 1 + MESSAGE_ID_BYTES, off + 1 + MESSAGE_ID_BYTES + messageBytes),
-      });
-    }
-    off += 1 + MESSAGE_ID_BYTES + messageBytes;
-  }
-  return { entries, more: b[8] === 1 };
-}
+// Decoding is shared with client-lib.
+export { decodePollResponse } from '@strata/core/provider-protocol';

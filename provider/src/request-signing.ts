@@ -1,6 +1,7 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { assertBytes, assertInteger } from './assert.js';
 import { ProviderValidationError, RequestAuthError } from './errors.js';
+import { encodeU64, listDigest as sharedListDigest, requestSigningBytes as sharedSigningBytes } from '@strata/core/provider-protocol';
 import type { ReplayCache } from './replay-cache.js';
 
 /**
@@ -17,40 +18,31 @@ export type SignedRequestOp = (typeof SIGNED_REQUEST_OPS)[number];
 export const NONCE_BYTES = 16;
 export const ED25519_KEY_BYTES = 32;
 export const ED25519_SIGNATURE_BYTES = 64;
-const DOMAIN = 'strata-provider-v1:';
 
 export function requestSigningBytes(op: SignedRequestOp, fields: readonly Uint8Array[], timestampMs: number, nonce: Uint8Array): Buffer {
   if (!SIGNED_REQUEST_OPS.includes(op)) throw new ProviderValidationError('bad_value', `op: unknown signed request ${String(op)}`);
   assertInteger('timestampMs', timestampMs, 0, Number.MAX_SAFE_INTEGER);
   assertBytes('nonce', nonce, NONCE_BYTES);
-  const parts: Buffer[] = [Buffer.from(`${DOMAIN}${op}\0`, 'latin1')];
   fields.forEach((f, i) => {
     assertBytes(`fields[${i}]`, f);
     if (f.length > 0xffff) throw new ProviderValidationError('bad_length', `fields[${i}]: longer than 65535 bytes`);
-    const len = Buffer.alloc(2);
-    len.writeUInt16BE(f.length);
-    parts.push(len, Buffer.from(f.buffer, f.byteOffset, f.length));
   });
-  parts.push(u64(timestampMs), Buffer.from(nonce.buffer, nonce.byteOffset, nonce.length));
-  return Buffer.concat(parts);
+  // The encoding itself is shared with client-lib (@strata/core/provider-protocol).
+  const b = sharedSigningBytes(op, fields, timestampMs, nonce);
+  return Buffer.from(b.buffer, b.byteOffset, b.length);
 }
 
 /** u64 big-endian, the encoding of integers inside signed fields. */
 export function u64(n: number): Buffer {
   assertInteger('n', n, 0, Number.MAX_SAFE_INTEGER);
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(n));
-  return b;
+  const b = encodeU64(n);
+  return Buffer.from(b.buffer, b.byteOffset, b.length);
 }
 
 /** SHA-256 over a list of equal-length items (ack ids, SURB ids): binds a variable list into one field. */
 export function listDigest(items: readonly Uint8Array[]): Buffer {
-  const h = createHash('sha256');
-  const n = Buffer.alloc(4);
-  n.writeUInt32BE(items.length);
-  h.update(n);
-  for (const it of items) h.update(it);
-  return h.digest();
+  const d = sharedListDigest(items);
+  return Buffer.from(d.buffer, d.byteOffset, d.length);
 }
 
 /** Import a raw 32-byte Ed25519 public key as a node KeyObject (JWK import: ~10× faster than DER). */

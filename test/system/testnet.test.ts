@@ -1,7 +1,7 @@
 // System test: `strata testnet up|status|down` with every daemon that exists today (3 authorities,
 // 3 layers × 2 mixes, 2 providers) as real detached processes on loopback.
 import { strict as assert } from 'node:assert';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { isOurDaemon, readManifest, type Manifest, type TestnetStatus } from '@strata/cli';
 import { promtoolCheck, promtoolPath, SystemHarness } from './harness.js';
@@ -101,7 +101,11 @@ describe('strata testnet (system)', function () {
   it('up on the stopped testnet fails cleanly when an authority cannot bind its port', async () => {
     const m = readManifest(dir);
     const port = Number(new URL(m.authorities[0].url).port);
-    const squatter = createServer();
+    const sockets = new Set<Socket>();
+    const squatter = createServer((sock) => {
+      sockets.add(sock);
+      sock.on('error', () => {}).on('close', () => sockets.delete(sock));
+    });
     await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', r));
     try {
       const r = await h.strataDone(['testnet', 'up', '--dir', dir, '--config', configFile]);
@@ -115,6 +119,7 @@ describe('strata testnet (system)', function () {
       for (const n of m.nodes) assert.equal(isOurDaemon(n.pid ?? -1, n.configFile), false);
       assert.equal(providersStarted.length, 2);
     } finally {
+      for (const sock of sockets) sock.destroy();
       await new Promise<void>((r) => squatter.close(() => r()));
     }
   });
