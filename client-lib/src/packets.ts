@@ -1,0 +1,138 @@
+// Building the Sphinx packets a client sends (docs/spec/payload.md §1–3): real messages, λP/λD drops
+// and λL loops all have the same size and the same forward-payload layout; each carries a SURB-ACK.
+import { sphinxKeyFor, type Consensus, type SignedDescriptor } from '@strata/core';
+import { sampleHopDelays, selectPath, type Rng, type Topology } from '@strata/core/sched/index';
+import { createPacket, createSurb, type Command, type CreateOptions, type Geometry, type PathHop } from 'sphinx-packet-ts';
+import { assertBytes } from './assert.js';
+import { ctEqual } from './bytes.js';
+import { ClientError } from './errors.js';
+
+/** payload.md §2: flags bit 0 = a SURB-ACK is present. */
+export const FLAG_SURB_ACK = 0x01;
+/** Katzenpost's plaintext header: flags(1) ‖ reserved(1). */
+export const FORWARD_HEADER_BYTES = 2;
+export const SURB_ID_BYTES = 16;
+export const RECIPIENT_ID_BYTES = 32;
+
+export interface RouteNode {
+  readonly id: Uint8Array;
+  /** The node's Sphinx public key for the epoch of the view. */
+  readonly sphinxKey: Uint8Array;
+}
+
+/** What path selection needs from a verified consensus, for one epoch. */
+export interface RoutingView extends Topology<RouteNode> {
+  readonly epoch: number;
+  /** This client's provider (first hop of every packet, last hop of loops and SURB-ACKs). */
+  readonly home: RouteNode;
+  /** μ per ms: each hop's delay ~ Exp(μ). */
+  readonly muPerMs: number;
+  readonly maxDelayMs: number;
+}
+
+function routeNode(d: SignedDescriptor, epoch: number): RouteNode | undefined {
+  const key = sphinxKeyFor(d.descriptor, epoch);
+  return key ? Object.freeze({ id: d.descriptor.nodeId, sphinxKey: key }) : undefined;
+}
+
+/** The routing view of a consensus for `epoch` (nodes without a key for it are left out). */
+export function routingView(c: Consensus, homeProviderId: Uint8Array, epoch: number = c.epoch): RoutingView {
+  assertBytes(homeProviderId, 'homeProviderId', 32);
+  const providers = c.providers.map((d) => routeNode(d, epoch)).filter((n): n is RouteNode => n !== undefined);
+  const layers = c.layers.map((l) => l.map((d) => routeNode(d, epoch)).filter((n): n is RouteNode => n !== undefined));
+  const home = providers.find((p) => ctEqual(p.id, homeProviderId));
+  if (!home) throw new ClientError('no-route', 'our provider is not in the consensus');
+  if (layers.length === 0 || layers.some((l) => l.length === 0)) throw new ClientError('no-route', 'a mix layer of the consensus is empty');
+  return Object.freeze({ epoch, home, providers, layers, muPerMs: c.params.muPerSecond / 1000, maxDelayMs: c.params.maxDelayMs });
+}
+
+export function findProvider(view: RoutingView, nodeId: Uint8Array): RouteNode | undefined {
+  return view.providers.find((p) => ctEqual(p.id, nodeId));
+}
+
+export interface SurbAck {
+  readonly surbId: Uint8Array;
+  /** Secret: decrypts the ACK (decryptSurbPayload). */
+  readonly surbKeys: Uint8Array;
+}
+
+export interface BuiltPacket {
+  readonly packet: Uint8Array;
+  readonly ack: SurbAck;
+}
+
+export interface PacketFactoryOptions {
+  readonly geometry: Geometry;
+  readonly rng: Rng;
+  /** Sphinx backend and randomness (defaults: the package's default backend, crypto randomness). */
+  readonly sphinx?: CreateOptions;
+}
+
+/**
+ * Builds packets over a routing view. Paths: own provider → one mix per layer → destination
+ * (Loopix §4, stratified); delays Exp(μ) on every hop but the last (payload.md §1). The SURB-ACK
+ * route is L1 → L2 → L3 → own provider with `Recipient(ackAlias)` + `SURBReply(surbId)` (§3).
+ */
+export class PacketFactory {
+  readonly #g: Geometry;
+  readonly #rng: Rng;
+  readonly #sphinx: CreateOptions | undefined;
+  #view: RoutingView;
+
+  constructor(view: RoutingView, options: PacketFactoryOptions) {
+    this.#view = view;
+    this.#g = options.geometry;
+    this.#rng = options.rng;
+    this.#sphinx = options.sphinx;
+  }
+
+  get view(): RoutingView {
+    return this.#view;
+  }
+
+  /** Switch to a new epoch's view (keys rotate with the epoch). */
+  setView(view: RoutingView): void {
+    this.#view = view;
+  }
+
+  /** Bytes of the body (what the destination provider stores): g.userForwardPayloadLength. */
+  get bodyBytes(): number {
+    return this.#g.userForwardPayloadLength;
+  }
+
+  /** A uniformly chosen provider (λD drops). */
+  randomProvider(): RouteNode {
+    const p = this.#view.providers;
+    return p[this.#rng.int(p.length)];
+  }
+
+  #hops(nodes: readonly RouteNode[], last: Command[]): PathHop[] {
+    const delays = sampleHopDelays(this.#view.muPerMs, nodes.length - 1, this.#rng, this.#view.maxDelayMs);
+    return nodes.map((n, i) => ({
+      id: n.id,
+      publicKey: n.sphinxKey,
+      commands: i === nodes.length - 1 ? last : [{ type: 'nodeDelay', delayMs: Math.round(delays[i]) }],
+    }));
+  }
+
+  /** A packet to `recipient` (32-byte alias) at `destination`, carrying `body`, with a SURB-ACK to `ackAlias`. */
+  build(destination: RouteNode, recipient: Uint8Array, body: Uint8Array, ackAlias: Uint8Array, surbId: Uint8Array): BuiltPacket {
+    const g = this.#g;
+    assertBytes(recipient, 'recipient', RECIPIENT_ID_BYTES);
+    assertBytes(body, 'body', g.userForwardPayloadLength);
+    assertBytes(ackAlias, 'ackAlias', RECIPIENT_ID_BYTES);
+    assertBytes(surbId, 'surbId', SURB_ID_BYTES);
+    const view = this.#view;
+    // SURB-ACK (payload.md §3): the mixes, then back to our provider.
+    const ackRoute = selectPath(view, this.#rng, { from: view.home, to: view.home }).slice(1);
+    const surb = createSurb(g, this.#hops(ackRoute, [{ type: 'recipient', id: ackAlias }, { type: 'surbReply', id: surbId }]), this.#sphinx);
+    // payload.md §2: flags ‖ reserved ‖ SURB-ACK ‖ body
+    const payload = new Uint8Array(g.forwardPayloadLength);
+    payload[0] = FLAG_SURB_ACK;
+    payload.set(surb.surb, FORWARD_HEADER_BYTES);
+    payload.set(body, FORWARD_HEADER_BYTES + g.surbLength);
+    const route = selectPath(view, this.#rng, { from: view.home, to: destination });
+    const packet = createPacket(g, this.#hops(route, [{ type: 'recipient', id: recipient }]), payload, this.#sphinx);
+    return { packet, ack: { surbId, surbKeys: surb.surbKeys } };
+  }
+}
