@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { assert, assertString } from './assert.js';
 
 const NAME_PART_RE = /^[a-z][a-z0-9_]*$/;
+const DEFAULT_GAUGES_NAMED_TOTAL = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 export class StrataMetrics {
   readonly registry = new Registry();
@@ -12,7 +13,13 @@ export class StrataMetrics {
   constructor(readonly component: string, options: { defaultMetrics?: boolean } = {}) {
     assertString('component', component);
     assert(NAME_PART_RE.test(component), 'component must be lower-case snake_case');
-    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: `strata_${component}_` });
+    if (options.defaultMetrics) {
+      const prefix = `strata_${component}_`;
+      collectDefaultMetrics({ register: this.registry, prefix });
+      // prom-client names three of its default gauges `*_total`, which Prometheus reserves for
+      // counters (`promtool check metrics` rejects them): drop them, the rest stays.
+      for (const gauge of DEFAULT_GAUGES_NAMED_TOTAL) this.registry.removeSingleMetric(prefix + gauge);
+    }
   }
 
   private name(thing: string, suffix: string): string {
