@@ -17,3 +17,9 @@ export * from './contacts.js';
 export * from './outbox.js';
 export * from './delivered-log.js';
 export * from './durable-reassembler.js';
+// Network-facing client (round 2): packets, provider API, the Client and its CLI.
+export * from './packets.js';
+export * from './provider-requests.js';
+export * from './provider-http.js';
+export * from './client.js';
+export * from './cli.js';

@@ -3,7 +3,7 @@
 // the provider's identity key, whose hash (node id) the client's address names; the certificate seen
 // then is pinned (SHA-256 of its DER) and every later connection must present the same one.
 // Node-only (node:https); the rest of the package stays portable.
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { blake2b } from '@noble/hashes/blake2.js';
@@ -49,6 +49,9 @@ export class ProviderHttp {
   readonly baseUrl: URL;
   #pin: string | undefined;
   readonly #timeoutMs: number;
+  // Keep-alive (one TLS handshake for many polls) but no session resumption: a resumed session shows
+  // no peer certificate, and every connection's certificate is checked against the pin.
+  readonly #agent = new HttpsAgent({ keepAlive: true, maxCachedSessions: 0, maxSockets: 4 });
 
   constructor(baseUrl: string, options: ProviderHttpOptions = {}) {
     assertString(baseUrl, 'provider.url', 2048, 1);
@@ -79,7 +82,7 @@ export class ProviderHttp {
       headers['content-length'] = body.length;
     }
     return new Promise((resolve, reject) => {
-      const opts = { method, host: url.hostname, port: url.port, path: url.pathname, headers, timeout: this.#timeoutMs, ...(tls ? { rejectUnauthorized: false } : {}) };
+      const opts = { method, host: url.hostname, port: url.port, path: url.pathname, headers, timeout: this.#timeoutMs, ...(tls ? { rejectUnauthorized: false, agent: this.#agent } : {}) };
       const req = (tls ? httpsRequest : httpRequest)(opts, (res) => {
         let certSha256: string | undefined;
         if (tls) {
@@ -142,6 +145,11 @@ export class ProviderHttp {
     }
     if (this.#pin === undefined) this.#pin = r.certSha256;
     return doc;
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.#agent.destroy();
   }
 
   /** POST a signed JSON body; resolves with the parsed JSON answer (throws on non-2xx). */

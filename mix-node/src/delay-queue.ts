@@ -1,11 +1,12 @@
 // The mix's hold queue: every packet leaves at arrival + its NodeDelay (Loopix §4.2, Katzenpost
-// "scheduler"). A binary min-heap keyed by due time (ties keep arrival order) with ONE armed timer
-// for the earliest deadline — never one timer per packet.
+// "scheduler"). core's EventHeap (binary min-heap keyed by due time, ties in arrival order) over a
+// slot table of items, with ONE armed timer for the earliest deadline — never one timer per packet.
 //
 // Graceful shutdown (`drain`): packets already due are dispatched at once; packets not yet due are
 // handed back with their remaining delay so the node can persist them (see held-store.ts) and send
 // them at their original due time after a restart. Every item therefore leaves the queue exactly
 // once, either through `onDue` or in the array `drain` returns: nothing is lost or duplicated.
+import { EventHeap } from '@strata/core/sched/event-heap';
 import { assertArg, assertFiniteNumber, assertInt } from './assert.js';
 
 export interface DelayQueueTimers {
@@ -39,19 +40,15 @@ export interface PendingItem<T> {
   item: T;
 }
 
-interface Entry<T> {
-  dueMs: number;
-  seq: number;
-  item: T;
-}
-
 export class DelayQueue<T> {
   readonly maxItems: number;
-  private readonly heap: Entry<T>[] = [];
+  private readonly heap = new EventHeap();
+  /** Items by slot (the heap's payload); freed slots are reused. */
+  private readonly slots: (T | undefined)[] = [];
+  private readonly freeSlots: number[] = [];
   private readonly onDue: (item: T, latenessMs: number) => void;
   private readonly onError: (err: unknown) => void;
   private readonly timers: DelayQueueTimers;
-  private seq = 0;
   private timer: unknown = undefined;
   private armedForMs = Infinity;
   private closed = false;
@@ -67,7 +64,7 @@ export class DelayQueue<T> {
   }
 
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   get isClosed(): boolean {
@@ -76,7 +73,7 @@ export class DelayQueue<T> {
 
   /** Due time of the earliest held item, or undefined when empty. */
   nextDueMs(): number | undefined {
-    return this.heap.length > 0 ? this.heap[0].dueMs : undefined;
+    return this.heap.size > 0 ? this.heap.peekTime() : undefined;
   }
 
   now(): number {
@@ -87,8 +84,10 @@ export class DelayQueue<T> {
   push(dueMs: number, item: T): DelayQueuePushResult {
     assertFiniteNumber(dueMs, 'dueMs');
     if (this.closed) return 'closed';
-    if (this.heap.length >= this.maxItems) return 'queue_full';
-    this.heapPush({ dueMs, seq: this.seq++, item });
+    if (this.heap.size >= this.maxItems) return 'queue_full';
+    const slot = this.freeSlots.length > 0 ? (this.freeSlots.pop() as number) : this.slots.length;
+    this.slots[slot] = item;
+    this.heap.push(dueMs, slot);
     if (dueMs < this.armedForMs) this.arm();
     return 'queued';
   }
@@ -103,9 +102,9 @@ export class DelayQueue<T> {
     this.dispatchDue();
     const nowMs = this.timers.now();
     const rest: PendingItem<T>[] = [];
-    while (this.heap.length > 0) {
-      const e = this.heapPop();
-      rest.push({ remainingMs: Math.max(e.dueMs - nowMs, 0), item: e.item });
+    while (this.heap.size > 0) {
+      const item = this.popItem();
+      rest.push({ remainingMs: Math.max(this.heap.lastTime - nowMs, 0), item });
     }
     return rest;
   }
@@ -115,7 +114,7 @@ export class DelayQueue<T> {
     this.closed = true;
     this.disarm();
     const rest: T[] = [];
-    while (this.heap.length > 0) rest.push(this.heapPop().item);
+    while (this.heap.size > 0) rest.push(this.popItem());
     return rest;
   }
 
@@ -127,8 +126,8 @@ export class DelayQueue<T> {
 
   private arm(): void {
     this.disarm();
-    if (this.heap.length === 0 || this.closed) return;
-    const dueMs = this.heap[0].dueMs;
+    if (this.heap.size === 0 || this.closed) return;
+    const dueMs = this.heap.peekTime();
     // Node timers have 1 ms resolution and never fire early; ask for the remaining time (≥ 0).
     const waitMs = Math.max(dueMs - this.timers.now(), 0);
     this.armedForMs = dueMs;
@@ -143,54 +142,24 @@ export class DelayQueue<T> {
   };
 
   private dispatchDue(): void {
-    while (this.heap.length > 0) {
+    while (this.heap.size > 0) {
       const nowMs = this.timers.now();
-      if (this.heap[0].dueMs > nowMs) return;
-      const e = this.heapPop();
+      if (this.heap.peekTime() > nowMs) return;
+      const item = this.popItem();
       try {
-        this.onDue(e.item, nowMs - e.dueMs);
+        this.onDue(item, nowMs - this.heap.lastTime);
       } catch (err) {
         this.onError(err);
       }
     }
   }
 
-  // --- binary min-heap on (dueMs, seq) ---
-  private less(a: Entry<T>, b: Entry<T>): boolean {
-    return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.seq < b.seq);
-  }
-
-  private heapPush(e: Entry<T>): void {
-    const h = this.heap;
-    let i = h.length;
-    h.push(e);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(e, h[parent])) break;
-      h[i] = h[parent];
-      i = parent;
-    }
-    h[i] = e;
-  }
-
-  private heapPop(): Entry<T> {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop() as Entry<T>;
-    const n = h.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && this.less(h[r], h[l]) ? r : l;
-        if (!this.less(h[c], last)) break;
-        h[i] = h[c];
-        i = c;
-      }
-      h[i] = last;
-    }
-    return top;
+  /** Pop the earliest item (its due time is then in heap.lastTime) and free its slot. */
+  private popItem(): T {
+    const slot = this.heap.pop();
+    const item = this.slots[slot] as T;
+    this.slots[slot] = undefined;
+    this.freeSlots.push(slot);
+    return item;
   }
 }

@@ -11,7 +11,7 @@ import type { StrataMetrics } from '@strata/core/metrics';
 export interface DirectoryClient {
   /** The verified consensus of `epoch` (or a stand-in last good one); throws ConsensusError. */
   fetchConsensus(epoch: number): Promise<Consensus>;
-  /** Upload a signed descriptor; resolves with how many authorities accepted it. */
+  /** Upload a signed descriptor to every authority; resolves with how many accepted it. */
   uploadDescriptor(signed: SignedDescriptor): Promise<number>;
 }
 
@@ -60,9 +60,6 @@ export class HttpDirectoryClient implements DirectoryClient {
       }),
     );
     const ok = results.filter((r) => r.status === 'fulfilled').length;
-    if (ok < results.length) {
-      this.o.logger?.warn({ accepted: ok, authorities: results.length, epoch: signed.descriptor.epoch }, 'descriptor upload refused by some authorities');
-    }
     return ok;
   }
 }

@@ -64,6 +64,7 @@ export class MixNode {
   private readonly directory: DirectoryClient;
   private readonly topologies = new Map<number, Topology>();
   private readonly uploaded = new Set<number>();
+  private readonly uploadWarned = new Set<number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly loopClock = new SystemClock({ unref: true });
   private pool!: WorkerPool<UnwrapJob, UnwrapOutcome, UnwrapControl>;
@@ -211,7 +212,7 @@ export class MixNode {
     this.listener.on('connection', (conn) => this.onConnection(conn));
     if (c.metrics.enabled) {
       this.ops = Fastify({ logger: false });
-      registerOpsRoutes(this.ops, this.metrics.strata, () => ({ ok: this.layer !== undefined, epoch: this.epoch, layer: this.layer ?? null }));
+      registerOpsRoutes(this.ops, this.metrics.strata, () => ({ ok: (this.layer ?? 0) >= 1, epoch: this.epoch, layer: this.layer ?? null }));
       await this.ops.listen({ host: c.metrics.host, port: c.metrics.port });
     }
     this.loops = new LoopSender({
@@ -306,16 +307,25 @@ export class MixNode {
   private async housekeeping(): Promise<void> {
     if (this.stopped) return;
     const e = this.epoch;
-    // The current epoch's document may already be fixed: try its upload once, the next one's until accepted.
-    for (const epoch of [e, e + 1]) {
+    // Authorities take descriptors for the next two epochs until shortly before each starts; the
+    // current epoch's document is usually fixed already: try it once (a node starting late in an
+    // epoch may miss e+1's window and join at e+2).
+    for (const epoch of [e, e + 1, e + 2]) {
+      if (this.uploaded.has(epoch)) continue;
       if (epoch === e && this.attemptedCurrent === e) continue;
       if (epoch === e) this.attemptedCurrent = e;
-      if (!this.uploaded.has(epoch)) {
-        try {
-          if ((await this.directory.uploadDescriptor(this.descriptorFor(epoch))) > 0) this.uploaded.add(epoch);
-        } catch (err) {
-          this.logger.warn({ epoch, err: (err as Error).message }, 'descriptor upload failed');
-        }
+      let accepted = 0;
+      try {
+        accepted = await this.directory.uploadDescriptor(this.descriptorFor(epoch));
+      } catch (err) {
+        this.logger.debug({ epoch, err: (err as Error).message }, 'descriptor upload failed');
+      }
+      if (accepted > 0) {
+        this.uploaded.add(epoch);
+        this.logger.info({ epoch, accepted }, 'descriptor uploaded');
+      } else if (!this.uploadWarned.has(epoch)) {
+        this.uploadWarned.add(epoch);
+        this.logger.warn({ epoch }, 'no authority accepted our descriptor (will retry)');
       }
     }
     for (const epoch of [e, e + 1]) {
@@ -329,6 +339,7 @@ export class MixNode {
       }
     }
     for (const u of this.uploaded) if (u < e) this.uploaded.delete(u);
+    for (const u of this.uploadWarned) if (u < e) this.uploadWarned.delete(u);
   }
 
   private setConsensus(consensus: Consensus, epoch: number): void {

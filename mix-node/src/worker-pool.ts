@@ -41,6 +41,9 @@ interface Slot {
   inFlight: Map<number, Pending>;
   busyMs: number;
   ready: Promise<void>;
+  /** Jobs posted this turn, sent as one message at the end of it (see flush). */
+  outbox: { id: number; job: unknown }[];
+  outboxTransfer: ArrayBuffer[];
 }
 
 interface Waiting {
@@ -83,7 +86,10 @@ export class WorkerPool<Req, Res, Ctl = unknown> {
     await Promise.all(this.slots.map((s) => s.ready));
   }
 
-  /** Run one job; `transfer` lists ArrayBuffers to move into the worker (they become detached here). */
+  /**
+   * Run one job; `transfer` lists ArrayBuffers to move into the worker: they become detached here
+   * at the end of the current turn, when the jobs of this turn leave in one message.
+   */
   run(job: Req, transfer: ArrayBuffer[] = []): Promise<Res> {
     if (this.closed) return Promise.reject(new WorkerPoolError('closed'));
     const slot = this.leastLoaded();
@@ -161,9 +167,9 @@ export class WorkerPool<Req, Res, Ctl = unknown> {
       failReady = reject;
     });
     ready.catch(() => {});
-    const slot: Slot = { worker, inFlight: new Map(), busyMs: 0, ready };
+    const slot: Slot = { worker, inFlight: new Map(), busyMs: 0, ready, outbox: [], outboxTransfer: [] };
     let wasReady = false;
-    worker.on('message', (msg: WorkerResponse<Res>) => {
+    const onResponse = (msg: WorkerResponse<Res>): void => {
       if (msg.id === -1) {
         wasReady = true;
         markReady();
@@ -176,6 +182,10 @@ export class WorkerPool<Req, Res, Ctl = unknown> {
       if (msg.id >= 0) this.inFlightTotal--;
       if (msg.ok) p.resolve(msg.result);
       else p.reject(Object.assign(new WorkerPoolError('job_failed', `${msg.error.name}: ${msg.error.message}`), { cause: msg.error }));
+    };
+    worker.on('message', (msg: WorkerResponse<Res> | WorkerResponse<Res>[]) => {
+      if (Array.isArray(msg)) for (const m of msg) onResponse(m);
+      else onResponse(msg);
       this.pump(slot);
       this.settled();
     });
@@ -203,6 +213,7 @@ export class WorkerPool<Req, Res, Ctl = unknown> {
   }
 
   private sendControl(slot: Slot, control: Ctl): Promise<void> {
+    this.flush(slot); // jobs posted before the control message are applied before it
     return new Promise<void>((resolve, reject) => {
       const id = -2 - this.nextId++; // negative ids: control messages, not counted as jobs
       slot.inFlight.set(id, { resolve: () => resolve(), reject });
@@ -222,7 +233,31 @@ export class WorkerPool<Req, Res, Ctl = unknown> {
     const id = this.nextId++;
     slot.inFlight.set(id, pending);
     this.inFlightTotal++;
-    slot.worker.postMessage({ kind: 'job', id, job } as WorkerRequest<unknown, Ctl>, transfer);
+    if (slot.outbox.length === 0) queueMicrotask(() => this.flush(slot));
+    slot.outbox.push({ id, job });
+    for (const b of transfer) slot.outboxTransfer.push(b);
+  }
+
+  /** Send the jobs gathered this turn in one message (per-message cost dominates small jobs). */
+  private flush(slot: Slot): void {
+    if (slot.outbox.length === 0) return;
+    const items = slot.outbox;
+    const transfer = slot.outboxTransfer;
+    slot.outbox = [];
+    slot.outboxTransfer = [];
+    try {
+      slot.worker.postMessage({ kind: 'batch', items } as WorkerRequest<unknown, Ctl>, transfer);
+    } catch (err) {
+      // e.g. a buffer listed twice for transfer: fail these jobs, not the pool.
+      for (const { id } of items) {
+        const p = slot.inFlight.get(id);
+        if (!p) continue;
+        slot.inFlight.delete(id);
+        this.inFlightTotal--;
+        p.reject(Object.assign(new WorkerPoolError('job_failed', (err as Error).message), { cause: err }));
+      }
+      this.settled();
+    }
   }
 
   private pump(slot: Slot): void {

@@ -19,6 +19,8 @@ export interface WorkerHandlerModule<Req, Res, Ctl = unknown> {
 
 export type WorkerRequest<Req, Ctl> =
   | { kind: 'job'; id: number; job: Req }
+  /** Jobs posted in one event-loop turn travel together (one message each way, not one per job). */
+  | { kind: 'batch'; items: { id: number; job: Req }[] }
   | { kind: 'control'; id: number; control: Ctl };
 
 export type WorkerResponse<Res> =

@@ -1,0 +1,737 @@
+// The network-facing client (issue 6): bootstrap from a provider URL, the Loopix send streams over the
+// provider link, SURB-ACK receipts, fixed-schedule polling of every alias, end-to-end open/verify,
+// allow list, reassembly and exactly-once delivery. docs/spec/client.md §9–12, docs/spec/payload.md.
+import { EventEmitter } from 'node:events';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ConsensusFetcher, EpochClock, majorityThreshold, type VerifiedConsensus } from '@strata/core';
+import { dialLink, linkKeyPairFromPrivateKey, type LinkConnection } from '@strata/core/link/index';
+import { frameBytesForBody } from '@strata/core/link/config';
+import { decodePollResponse } from '@strata/core/provider-protocol';
+import { SystemClock, cryptoRng, type Clock, type Rng } from '@strata/core/sched/index';
+import { DEFAULT_GEOMETRY, geometryHash, type Geometry } from 'sphinx-packet-ts';
+import { encodeAddress } from './address.js';
+import {
+  DEFAULT_ALIAS_PERIOD_MS,
+  aliasEpochAt,
+  epochsToRegister,
+  inboundAlias,
+  outboundAlias,
+  ownedRequestAlias,
+  ownedServiceAlias,
+  pairKey,
+  requestAliasId,
+  type OwnedAlias,
+} from './aliases.js';
+import { assertBytes, assertInt, assertString } from './assert.js';
+import { bytesToHex, hexToBytes, utf8ToBytes } from './bytes.js';
+import { ContactBook, type Contact } from './contacts.js';
+import type { CryptoBackend } from './crypto-backend.js';
+import { nodeBackend } from './crypto-node.js';
+import { DurableReassembler } from './durable-reassembler.js';
+import { openEnvelope, sealEnvelope } from './envelope.js';
+import { ClientError, ClientLibError } from './errors.js';
+import { loadOrCreateIdentity, publicIdentity, type Identity } from './identity.js';
+import { Outbox, type MessageStatus } from './outbox.js';
+import { PacketFactory, SURB_ID_BYTES, findProvider, routingView, type RouteNode } from './packets.js';
+import { payloadBudget, type PayloadBudget } from './payload-budget.js';
+import { ProviderHttp, nodeIdOfIdentityKey, type WellKnown } from './provider-http.js';
+import { signedAck, signedPoll, signedRegisterAlias, signedRegisterDevice, signedRegisterSurbs, type SeedKeyPair } from './provider-requests.js';
+import { SecureStore, type ScryptParams } from './secure-store.js';
+import { SendScheduler, type SendEvent } from './send-scheduler.js';
+
+export const DEFAULT_POLL_INTERVAL_MS = 2_000;
+/** SURB ids registered with our provider per batch (one POST /v1/surbs). */
+export const SURB_POOL_BATCH = 64;
+/** Polls of one alias per round while the provider says `more` (bounds a round's work). */
+export const MAX_POLLS_PER_ALIAS_ROUND = 64;
+/** μ assumed before the first consensus (the directory default). */
+export const DEFAULT_MU_PER_SECOND = 2;
+/** SURB ids registered and not yet expired stay near this many (the provider's quota is 1000 by default). */
+export const SURB_IDS_OUTSTANDING = 500;
+export const MAX_SURB_LIFETIME_MS = 10 * 60_000;
+const SETTINGS_KEY = 'client';
+const DEVICE_KEY = 'device';
+const LINK_KEY = 'link';
+const DEVICE_SALT = utf8ToBytes('strata-device-v1');
+
+export type AliasRole = 'loop' | 'ack' | 'request' | 'contact';
+
+/** Why a packet was not sent or an inbound entry was discarded (fixed label set). */
+export type ClientDropReason =
+  | 'no_link'
+  | 'no_route'
+  | 'build_failed'
+  | 'link_send_failed'
+  | 'bad_envelope'
+  | 'bad_fragment'
+  | 'request_refused'
+  | 'unknown_surb'
+  | 'poll_failed';
+
+export interface ClientOptions {
+  readonly dataDir: string;
+  readonly passphrase: string;
+  /** From an address: the provider must be this node (BLAKE2b-256 of its identity key). */
+  readonly providerNodeId?: Uint8Array;
+  readonly backend?: CryptoBackend;
+  readonly scrypt?: Partial<ScryptParams>;
+  /** Send streams and timers (default SystemClock); tests inject a VirtualClock. */
+  readonly clock?: Clock;
+  readonly rng?: Rng;
+  /** Wall clock in ms since the Unix epoch (signed timestamps, epochs, alias rotation). */
+  readonly now?: () => number;
+  readonly geometry?: Geometry;
+  readonly pollIntervalMs?: number;
+  readonly aliasPeriodMs?: number;
+  /** Connect, register, poll and send (default true). False: local state only (contacts, CLI). */
+  readonly network?: boolean;
+}
+
+interface Settings {
+  v: 1;
+  providerUrl: string;
+  providerName: string;
+  providerIdentityKey: string;
+  providerLinkKey: string;
+  certSha256: string | null;
+  authorities: { url: string; identityKey: string }[];
+  threshold: number;
+  epochLengthMs: number;
+  genesisMs: number;
+  messageBytes: number;
+  /** μ of the last verified consensus (retransmit timeouts at the next open). */
+  muPerSecond?: number;
+}
+
+export interface DeliveredMessage {
+  /** Contact id of the authenticated sender. */
+  readonly from: string;
+  readonly messageId: string;
+  readonly body: Uint8Array;
+  readonly receivedAtMs: number;
+}
+
+export interface ClientStats {
+  /** Send-stream ticks so far, and those whose packet is built and handed to the link (or dropped). */
+  readonly ticks: number;
+  readonly ticksDone: number;
+  readonly sent: { real: number; drop: number; loop: number };
+  readonly dropped: Partial<Record<ClientDropReason, number>>;
+  readonly polls: number;
+  readonly acks: number;
+  readonly loopsReturned: number;
+  readonly delivered: number;
+}
+
+export interface ClientEvents {
+  message: [DeliveredMessage];
+  status: [MessageStatus];
+  failed: [MessageStatus];
+  request: [{ readonly senderEd25519PublicKey: Uint8Array }];
+  /** A packet went onto the provider link: the tick time on the injected clock and its size. */
+  wire: [{ readonly atMs: number; readonly bytes: number }];
+  /** Asynchronous failures of background work (poll, link, consensus); never fatal. */
+  warning: [Error];
+}
+
+interface AliasEntry {
+  readonly alias: OwnedAlias;
+  readonly role: AliasRole;
+  readonly device: SeedKeyPair;
+  readonly contactId: string | undefined;
+}
+
+type PendingAck = { readonly kind: 'fragment'; readonly messageId: string; readonly index: number; readonly expiresAtMs: number } | { readonly kind: 'cover'; readonly expiresAtMs: number };
+
+function seedPair(seed: Uint8Array, backend: CryptoBackend): SeedKeyPair {
+  return { seed, publicKey: backend.ed25519PublicKey(seed) };
+}
+
+function wellKnownSettings(url: string, wk: WellKnown, certSha256: string | undefined): Settings {
+  const n = wk.network;
+  const num = (k: string, dflt: number): number => (typeof n[k] === 'number' && Number.isSafeInteger(n[k]) ? (n[k] as number) : dflt);
+  const epochLengthMs = num('epochLengthMs', 20 * 60_000);
+  if (epochLengthMs < 1) throw new ClientError('bad-config', 'well-known network.epochLengthMs: must be positive');
+  if (wk.authorities.length === 0) throw new ClientError('bad-config', 'well-known authorities: the provider lists no directory authority');
+  const threshold = num('threshold', majorityThreshold(wk.authorities.length));
+  if (threshold < 1 || threshold > wk.authorities.length) throw new ClientError('bad-config', 'well-known network.threshold: out of range');
+  return {
+    v: 1,
+    providerUrl: url,
+    providerName: wk.provider.name,
+    providerIdentityKey: bytesToHex(wk.provider.identityKey),
+    providerLinkKey: bytesToHex(wk.provider.linkKey),
+    certSha256: certSha256 ?? null,
+    authorities: wk.authorities.map((a) => ({ url: a.url, identityKey: bytesToHex(a.identityKey) })),
+    threshold,
+    epochLengthMs,
+    genesisMs: num('genesisMs', 0),
+    messageBytes: wk.dropbox.messageBytes,
+  };
+}
+
+/**
+ * A Strata client. `Client.bootstrap(providerUrl, opts)` for a new data dir, `Client.open(dir,
+ * passphrase)` afterwards. `send(contactId, bytes)` returns a message id whose `status(id)` moves
+ * queued → sent → stored (SURB-ACK from the recipient's provider) or failed; delivered messages
+ * arrive as 'message' events (each exactly once, only from contacts).
+ */
+export class Client extends EventEmitter<ClientEvents> {
+  readonly identity: Identity;
+  readonly contacts: ContactBook;
+  readonly outbox: Outbox;
+  readonly budget: PayloadBudget;
+  readonly #store: SecureStore;
+  readonly #inbound: DurableReassembler;
+  readonly #settings: Settings;
+  readonly #http: ProviderHttp;
+  readonly #backend: CryptoBackend;
+  readonly #clock: Clock;
+  readonly #rng: Rng;
+  readonly #now: () => number;
+  readonly #g: Geometry;
+  readonly #pollIntervalMs: number;
+  readonly #aliasPeriodMs: number;
+  readonly #deviceSecret: Uint8Array;
+  readonly #linkSecret: Uint8Array;
+  readonly #epochs: EpochClock;
+  readonly #fetcher: ConsensusFetcher;
+  readonly #aliases = new Map<string, AliasEntry>();
+  readonly #acks = new Map<string, PendingAck>();
+  readonly #surbPool: Uint8Array[] = [];
+  readonly #stats = { ticks: 0, ticksDone: 0, sent: { real: 0, drop: 0, loop: 0 }, dropped: {} as Partial<Record<ClientDropReason, number>>, polls: 0, acks: 0, loopsReturned: 0, delivered: 0 };
+  #consensus: VerifiedConsensus | undefined;
+  #factory: PacketFactory | undefined;
+  #scheduler: SendScheduler<true> | undefined;
+  #link: LinkConnection | undefined;
+  #dialing = false;
+  #refilling: Promise<void> | undefined;
+  #timers: ReturnType<typeof setTimeout>[] = [];
+  #pollTimer: ReturnType<typeof setTimeout> | undefined;
+  #polling: Promise<void> | undefined;
+  #closed = false;
+  #aliasSignature = '';
+
+  private constructor(
+    store: SecureStore,
+    identity: Identity,
+    settings: Settings,
+    secrets: { device: Uint8Array; link: Uint8Array },
+    outbox: Outbox,
+    inbound: DurableReassembler,
+    opts: Omit<ClientOptions, 'dataDir' | 'passphrase'>,
+  ) {
+    super();
+    this.#store = store;
+    this.identity = identity;
+    this.#settings = settings;
+    this.#deviceSecret = secrets.device;
+    this.#linkSecret = secrets.link;
+    this.outbox = outbox;
+    this.#inbound = inbound;
+    this.#backend = opts.backend ?? nodeBackend;
+    this.#clock = opts.clock ?? new SystemClock({ unref: false });
+    this.#rng = opts.rng ?? cryptoRng();
+    this.#now = opts.now ?? Date.now;
+    this.#g = opts.geometry ?? DEFAULT_GEOMETRY;
+    this.#pollIntervalMs = opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    assertInt(this.#pollIntervalMs, 'client.pollIntervalMs', 10, 3_600_000);
+    this.#aliasPeriodMs = opts.aliasPeriodMs ?? DEFAULT_ALIAS_PERIOD_MS;
+    assertInt(this.#aliasPeriodMs, 'client.aliasPeriodMs', 1000, Number.MAX_SAFE_INTEGER);
+    // payload.md §2: the envelope fills the body slot after flags, reserved and the SURB-ACK.
+    this.budget = payloadBudget(this.#g.forwardPayloadLength, this.#g.surbLength);
+    if (this.budget.envelopeBytes !== settings.messageBytes) {
+      throw new ClientError('bad-config', `the provider stores ${settings.messageBytes}-byte messages, this geometry's body is ${this.budget.envelopeBytes}`);
+    }
+    this.contacts = new ContactBook(store, publicIdentity(identity), { now: this.#now });
+    this.#http = new ProviderHttp(settings.providerUrl, settings.certSha256 ? { pinnedCertSha256: settings.certSha256 } : {});
+    this.#epochs = new EpochClock({ lengthMs: settings.epochLengthMs, genesisMs: settings.genesisMs, now: this.#now });
+    this.#fetcher = new ConsensusFetcher({
+      authorityUrls: settings.authorities.map((a) => a.url),
+      trustedAuthorityKeys: settings.authorities.map((a) => hexToBytes(a.identityKey)),
+      threshold: settings.threshold,
+      sphinxGeometryHash: geometryHash(this.#g),
+    });
+    outbox.on('state', (s) => this.emit('status', s));
+    outbox.on('failed', (s) => this.emit('failed', s));
+  }
+
+  /**
+   * First start: reads and verifies the provider's /.well-known/strata, creates (or opens) the
+   * encrypted store, then — unless `network: false` — fetches the consensus, registers the device
+   * and aliases and connects.
+   */
+  static async bootstrap(providerUrl: string, options: ClientOptions): Promise<Client> {
+    assertString(providerUrl, 'providerUrl', 2048, 1);
+    if (options.providerNodeId !== undefined) assertBytes(options.providerNodeId, 'providerNodeId', 32);
+    const backend = options.backend ?? nodeBackend;
+    const http = new ProviderHttp(providerUrl);
+    const wk = await http.wellKnown(options.providerNodeId, backend).finally(() => http.close());
+    const settings = wellKnownSettings(providerUrl, wk, http.pinnedCertSha256);
+    const store = await SecureStore.open({ dir: options.dataDir, passphrase: options.passphrase, ...(options.scrypt ? { scrypt: options.scrypt } : {}) });
+    try {
+      await store.table('settings').putJson(SETTINGS_KEY, settings);
+      return await Client.#assemble(store, settings, options);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+
+  /** Restart: opens an existing data dir (WrongPassphraseError before anything is read). */
+  static async open(dataDir: string, passphrase: string, options: Omit<ClientOptions, 'dataDir' | 'passphrase'> = {}): Promise<Client> {
+    const store = await SecureStore.open({ dir: dataDir, passphrase, mustExist: true });
+    try {
+      const settings = store.table('settings').getJson<Settings>(SETTINGS_KEY);
+      if (!settings || settings.v !== 1) throw new ClientError('not-bootstrapped', 'this data dir has no client settings: run bootstrap (strata client init) first');
+      return await Client.#assemble(store, settings, { ...options, dataDir, passphrase });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+
+  static async #assemble(store: SecureStore, settings: Settings, options: ClientOptions): Promise<Client> {
+    const backend = options.backend ?? nodeBackend;
+    const identity = await loadOrCreateIdentity(store, backend);
+    const keys = store.table('keys');
+    const secret = async (name: string): Promise<Uint8Array> => {
+      const v = keys.get(name);
+      if (v !== undefined) return v;
+      const fresh = backend.randomBytes(32);
+      await keys.put(name, fresh);
+      return fresh;
+    };
+    const device = await secret(DEVICE_KEY);
+    const link = await secret(LINK_KEY);
+    const now = options.now ?? Date.now;
+    const g = options.geometry ?? DEFAULT_GEOMETRY;
+    // Timeouts from the expected delays (client.md §8): forward route 5 hops, ACK route 4, mean 1/μ.
+    const mu = settings.muPerSecond ?? DEFAULT_MU_PER_SECOND;
+    const outbox = await Outbox.open(store, { now, policy: { hops: 5, ackHops: 4, meanHopDelayMs: 1000 / mu } });
+    const inbound = await DurableReassembler.open(store, { now });
+    const client = new Client(store, identity, settings, { device, link }, outbox, inbound, { ...options, backend, now, geometry: g });
+    if (options.network !== false) {
+      try {
+        await client.start();
+      } catch (err) {
+        await client.close();
+        throw err;
+      }
+    }
+    return client;
+  }
+
+  /** This client's shareable address (`strata1…`). */
+  get address(): string {
+    return encodeAddress({
+      ...publicIdentity(this.identity),
+      provider: { url: this.#settings.providerUrl, nodeId: nodeIdOfIdentityKey(hexToBytes(this.#settings.providerIdentityKey)) },
+    });
+  }
+
+  get providerName(): string {
+    return this.#settings.providerName;
+  }
+
+  get stats(): ClientStats {
+    return structuredClone(this.#stats);
+  }
+
+  /** True while the provider link is up. */
+  get connected(): boolean {
+    return this.#link !== undefined && !this.#link.closed;
+  }
+
+  /** The X25519 public key this client presents on the provider link. */
+  get linkPublicKey(): Uint8Array {
+    return linkKeyPairFromPrivateKey(this.#linkSecret).publicKey;
+  }
+
+  #drop(reason: ClientDropReason): void {
+    this.#stats.dropped[reason] = (this.#stats.dropped[reason] ?? 0) + 1;
+  }
+
+  #warn(err: unknown): void {
+    if (this.#closed) return;
+    this.emit('warning', err instanceof Error ? err : new ClientLibError(String(err)));
+  }
+
+  #later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.#timers = this.#timers.filter((x) => x !== t);
+      if (!this.#closed) fn();
+    }, ms);
+    this.#timers.push(t);
+  }
+
+  // ---- Networking -----------------------------------------------------------------------------
+
+  /** Fetches the consensus, registers aliases, starts the send streams, the link and polling. */
+  async start(): Promise<void> {
+    if (this.#closed) throw new ClientError('closed', 'client is closed');
+    await this.refreshConsensus();
+    await this.registerAliases();
+    await this.#refillSurbs().catch((e: unknown) => this.#warn(e)); // packets still go out; their ACKs are lost
+    const params = this.#consensus!.consensus.params;
+    this.#scheduler = new SendScheduler<true>(
+      this.#clock,
+      this.#rng,
+      { lambdaPPerS: params.lambdaPPerSecond, lambdaLPerS: params.lambdaLPerSecond, lambdaDPerS: params.lambdaDPerSecond },
+      (ev) => this.#onTick(ev),
+    );
+    for (let i = 0; i < this.outbox.dueCount; i++) this.#scheduler.enqueue(true);
+    this.#scheduler.start();
+    void this.#connect();
+    this.#schedulePoll(0);
+    this.#scheduleSweep();
+  }
+
+  /** Fetches and verifies the consensus of the current epoch (k-of-n) and rebuilds the routing view. */
+  async refreshConsensus(): Promise<VerifiedConsensus> {
+    const epoch = this.#epochs.current();
+    const { verified } = await this.#fetcher.fetch(epoch);
+    this.#consensus = verified;
+    const mu = verified.consensus.params.muPerSecond;
+    if (this.#settings.muPerSecond !== mu) {
+      this.#settings.muPerSecond = mu;
+      await this.#store.table('settings').putJson(SETTINGS_KEY, this.#settings);
+    }
+    const homeId = nodeIdOfIdentityKey(hexToBytes(this.#settings.providerIdentityKey));
+    const view = routingView(verified.consensus, homeId, verified.consensus.epoch);
+    if (this.#factory) this.#factory.setView(view);
+    else this.#factory = new PacketFactory(view, { geometry: this.#g, rng: this.#rng });
+    // Re-fetch just after the next epoch starts (keys rotate with the epoch).
+    const wait = Math.max(1000, this.#epochs.msUntil(epoch + 1) + 500);
+    this.#later(Math.min(wait, 2 ** 31 - 1), () => void this.refreshConsensus().catch((e: unknown) => this.#warn(e)));
+    return verified;
+  }
+
+  #deviceFor(alias: OwnedAlias): SeedKeyPair {
+    // One device key per (alias account, device): a shared device key would link the accounts.
+    return seedPair(hkdf(sha256, this.#deviceSecret, DEVICE_SALT, alias.id, 32), this.#backend);
+  }
+
+  /** The aliases this client must hold now (own services, request alias, every contact's inbound alias). */
+  #wantedAliases(): AliasEntry[] {
+    const out: AliasEntry[] = [];
+    const add = (alias: OwnedAlias, role: AliasRole, contactId?: string): void => {
+      out.push({ alias, role, device: this.#deviceFor(alias), contactId });
+    };
+    const contacts = this.contacts.list();
+    for (const e of epochsToRegister(this.#now(), this.#aliasPeriodMs)) {
+      add(ownedServiceAlias(this.identity, 'loop', e, this.#backend), 'loop');
+      add(ownedServiceAlias(this.identity, 'ack', e, this.#backend), 'ack');
+      add(ownedRequestAlias(this.identity, e, this.#backend), 'request');
+      for (const c of contacts) {
+        add(inboundAlias(pairKey(this.identity, c.keys, this.#backend), this.identity, c.keys, e, this.#backend), 'contact', c.id);
+      }
+    }
+    return out;
+  }
+
+  /** Registers (idempotently) every alias this client should hold with its provider. */
+  async registerAliases(): Promise<number> {
+    // Recompute only when the alias epoch or the contact list changed (this runs every poll round).
+    const epochs = epochsToRegister(this.#now(), this.#aliasPeriodMs);
+    const signature = `${epochs.join(',')}|${this.contacts.list().map((c) => c.id).join(',')}`;
+    if (signature === this.#aliasSignature) return 0;
+    const wanted = this.#wantedAliases();
+    const keep = new Set(wanted.map((w) => bytesToHex(w.alias.id)));
+    for (const key of [...this.#aliases.keys()]) if (!keep.has(key)) this.#aliases.delete(key); // rotated out
+    let added = 0;
+    for (const entry of wanted) {
+      const key = bytesToHex(entry.alias.id);
+      if (this.#aliases.has(key)) continue;
+      const account = seedPair(entry.alias.accountSeed, this.#backend);
+      const aliasKey = { seed: entry.alias.signingSeed, publicKey: entry.alias.signingPublicKey };
+      await this.#http.postJson('/v1/devices', signedRegisterDevice(account, entry.device, { backend: this.#backend, nowMs: this.#now() }));
+      await this.#http.postJson('/v1/aliases', signedRegisterAlias(entry.alias.id, aliasKey, account, { backend: this.#backend, nowMs: this.#now() }));
+      this.#aliases.set(key, entry);
+      added++;
+    }
+    this.#aliasSignature = signature;
+    return added;
+  }
+
+  #currentServiceAlias(kind: 'loop' | 'ack'): OwnedAlias {
+    return ownedServiceAlias(this.identity, kind, aliasEpochAt(this.#now(), this.#aliasPeriodMs), this.#backend);
+  }
+
+  async #refillSurbs(): Promise<void> {
+    if (this.#refilling) return this.#refilling;
+    const ack = this.#currentServiceAlias('ack');
+    const ids = Array.from({ length: SURB_POOL_BATCH }, () => this.#backend.randomBytes(SURB_ID_BYTES));
+    // Ids are consumed at the constant total send rate, so this registration rate does not depend on
+    // real traffic; their lifetime keeps about SURB_IDS_OUTSTANDING registered at once.
+    const p = this.#consensus?.consensus.params;
+    const ratePerS = p ? p.lambdaPPerSecond + p.lambdaLPerSecond + p.lambdaDPerSecond : 4;
+    const expiresAtMs = this.#now() + Math.min(MAX_SURB_LIFETIME_MS, Math.round((SURB_IDS_OUTSTANDING / Math.max(ratePerS, 0.01)) * 1000));
+    this.#refilling = this.#http
+      .postJson('/v1/surbs', signedRegisterSurbs(ack.id, { seed: ack.signingSeed, publicKey: ack.signingPublicKey }, ids, expiresAtMs, { backend: this.#backend, nowMs: this.#now() }))
+      .then(() => {
+        this.#surbPool.push(...ids);
+      })
+      .finally(() => {
+        this.#refilling = undefined;
+      });
+    return this.#refilling;
+  }
+
+  #takeSurbId(): Uint8Array {
+    if (this.#surbPool.length < SURB_POOL_BATCH / 2) void this.#refillSurbs().catch((e: unknown) => this.#warn(e));
+    // An empty pool still sends a packet (an unregistered id: its ACK is dropped, the fragment is resent).
+    return this.#surbPool.pop() ?? this.#backend.randomBytes(SURB_ID_BYTES);
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#closed || this.#dialing || this.connected) return;
+    const homeId = nodeIdOfIdentityKey(hexToBytes(this.#settings.providerIdentityKey));
+    const desc = this.#consensus?.consensus.providers.find((p) => bytesToHex(p.descriptor.nodeId) === bytesToHex(homeId))?.descriptor;
+    const addr = desc?.linkAddresses[0];
+    const m = addr ? /^tcp:\/\/(.+):(\d+)$/.exec(addr) : null;
+    if (!desc || !m) {
+      this.#warn(new ClientError('no-route', 'our provider publishes no link address'));
+      return;
+    }
+    this.#dialing = true;
+    try {
+      const link = await dialLink({
+        host: m[1].replace(/^\[|\]$/g, ''),
+        port: Number(m[2]),
+        staticKey: linkKeyPairFromPrivateKey(this.#linkSecret),
+        expectedPeerKey: desc.linkKey,
+        frameBytes: frameBytesForBody(this.#g.packetLength),
+      });
+      if (this.#closed) {
+        link.close();
+        return;
+      }
+      this.#link = link;
+      link.on('close', () => {
+        this.#link = undefined;
+        this.#later(1000, () => void this.#connect());
+      });
+    } catch (err) {
+      this.#warn(err);
+      this.#later(2000, () => void this.#connect());
+    } finally {
+      this.#dialing = false;
+    }
+  }
+
+  // ---- Sending ----------------------------------------------------------------------------------
+
+  /**
+   * Queues `body` (bytes or UTF-8 text) for the contact `contactId`. Resolves with the message id once
+   * the message is durable in the outbox; it then leaves on the λP stream, one fragment per tick.
+   */
+  async send(contactId: string, body: Uint8Array | string): Promise<string> {
+    if (this.#closed) throw new ClientError('closed', 'client is closed');
+    const contact = this.contacts.get(contactId);
+    if (!contact) throw new ClientError('unknown-contact', 'no such contact');
+    const bytes = typeof body === 'string' ? utf8ToBytes(body) : body;
+    assertBytes(bytes, 'send.body');
+    const id = await this.outbox.enqueue(contact.id, bytes, this.budget.fragmentDataBytes);
+    const st = this.outbox.status(id);
+    for (let i = 0; i < (st?.fragments ?? 0); i++) this.#scheduler?.enqueue(true);
+    return id;
+  }
+
+  status(messageId: string): MessageStatus | undefined {
+    return this.outbox.status(messageId);
+  }
+
+  #onTick(ev: SendEvent<true>): void {
+    this.#stats.ticks++;
+    void this.#emitPacket(ev.kind, ev.atMs)
+      .catch((err: unknown) => {
+        this.#drop('build_failed');
+        this.#warn(err);
+      })
+      .finally(() => void this.#stats.ticksDone++);
+  }
+
+  #recipientAlias(contact: Contact): Uint8Array {
+    const epoch = aliasEpochAt(this.#now(), this.#aliasPeriodMs);
+    // Until the contact has written to us we cannot know it holds us as a contact: write to its
+    // request alias (its allow list decides), then to our pairwise alias.
+    if (this.#store.table('settings').has(`heard:${contact.id}`)) {
+      return outboundAlias(pairKey(this.identity, contact.keys, this.#backend), this.identity, contact.keys, epoch).id;
+    }
+    return requestAliasId(contact.keys, epoch);
+  }
+
+  async #emitPacket(kind: SendEvent<true>['kind'], atMs: number): Promise<void> {
+    const factory = this.#factory;
+    if (!factory) return this.#drop('no_route');
+    const link = this.#link;
+    let destination: RouteNode;
+    let recipient: Uint8Array;
+    let body: Uint8Array;
+    let pending: PendingAck;
+    const now = this.#now();
+    const fragment = kind === 'real' ? await this.outbox.takeNext() : undefined;
+    const contact = fragment ? this.contacts.get(fragment.recipient) : undefined;
+    const target = contact ? findProvider(factory.view, contact.address.provider.nodeId) : undefined;
+    if (fragment && contact && target) {
+      destination = target;
+      recipient = this.#recipientAlias(contact);
+      body = sealEnvelope(this.identity, contact.keys, fragment.bytes, this.budget.envelopeBytes, this.#backend);
+      pending = { kind: 'fragment', messageId: fragment.messageId, index: fragment.index, expiresAtMs: fragment.deadlineMs };
+    } else {
+      if (fragment) this.#drop('no_route'); // taken but unroutable: its deadline passes and it is resent
+      const loop = kind === 'loop';
+      destination = loop ? factory.view.home : factory.randomProvider();
+      recipient = loop ? this.#currentServiceAlias('loop').id : this.#backend.randomBytes(32);
+      body = this.#backend.randomBytes(factory.bodyBytes); // cover: random bytes of the same size
+      pending = { kind: 'cover', expiresAtMs: now + 2 * 60_000 };
+    }
+    const surbId = this.#takeSurbId();
+    const built = factory.build(destination, recipient, body, this.#currentServiceAlias('ack').id, surbId);
+    this.#acks.set(bytesToHex(surbId), pending);
+    if (!link || link.closed) return this.#drop('no_link');
+    this.#stats.sent[fragment && contact && target ? 'real' : kind === 'loop' ? 'loop' : 'drop']++;
+    try {
+      await link.send({ kind: 'SendPacket', packet: built.packet });
+      this.emit('wire', { atMs, bytes: built.packet.length });
+    } catch {
+      this.#drop('link_send_failed');
+    }
+  }
+
+  #scheduleSweep(): void {
+    const next = this.outbox.nextDeadlineMs();
+    const wait = next === undefined ? 1000 : Math.max(50, Math.min(1000, next - this.#now()));
+    this.#later(wait, () => {
+      void this.outbox
+        .sweep()
+        .then(({ retried }) => {
+          for (let i = 0; i < retried; i++) this.#scheduler?.enqueue(true);
+          const now = this.#now();
+          for (const [k, p] of this.#acks) if (p.expiresAtMs + 60_000 < now) this.#acks.delete(k);
+        })
+        .catch((e: unknown) => this.#warn(e))
+        .finally(() => this.#scheduleSweep());
+    });
+  }
+
+  // ---- Receiving ------------------------------------------------------------------------------
+
+  #schedulePoll(ms: number): void {
+    if (this.#closed) return;
+    this.#pollTimer = setTimeout(() => {
+      this.#polling = this.pollOnce()
+        .then(() => undefined)
+        .catch((e: unknown) => this.#warn(e))
+        .finally(() => {
+          this.#polling = undefined;
+          this.#schedulePoll(this.#pollIntervalMs);
+        });
+    }, ms);
+  }
+
+  /** One polling round over every alias (fixed-size responses; the schedule does not depend on traffic). */
+  async pollOnce(): Promise<number> {
+    await this.registerAliases().catch((e: unknown) => this.#warn(e));
+    let handled = 0;
+    for (const entry of [...this.#aliases.values()]) {
+      for (let round = 0; round < MAX_POLLS_PER_ALIAS_ROUND && !this.#closed; round++) {
+        const aliasKey = { seed: entry.alias.signingSeed, publicKey: entry.alias.signingPublicKey };
+        let res;
+        try {
+          const bytes = await this.#http.postForBytes('/v1/poll', signedPoll(entry.alias.id, aliasKey, entry.device.publicKey, { backend: this.#backend, nowMs: this.#now() }));
+          res = decodePollResponse(bytes);
+        } catch (err) {
+          this.#drop('poll_failed');
+          this.#warn(err);
+          break;
+        }
+        this.#stats.polls++;
+        if (res.entries.length === 0) break;
+        for (const e of res.entries) await this.#handleEntry(entry, e.payload);
+        handled += res.entries.length;
+        await this.#http.postJson('/v1/ack', signedAck(entry.alias.id, aliasKey, entry.device.publicKey, res.entries.map((e) => e.id), { backend: this.#backend, nowMs: this.#now() }));
+        if (!res.more) break;
+      }
+    }
+    return handled;
+  }
+
+  async #handleEntry(entry: AliasEntry, payload: Uint8Array): Promise<void> {
+    if (entry.role === 'loop') {
+      this.#stats.loopsReturned++;
+      return;
+    }
+    if (entry.role === 'ack') {
+      // Expected layout of a stored SURB reply: surbId(16) ‖ the (truncated) encrypted reply
+      // (client.md §10). surbId is known only to us and our provider (the ACK's last hop).
+      const key = bytesToHex(payload.subarray(0, SURB_ID_BYTES));
+      const p = this.#acks.get(key);
+      if (!p) return this.#drop('unknown_surb');
+      this.#acks.delete(key);
+      this.#stats.acks++;
+      if (p.kind === 'fragment') await this.outbox.ack(p.messageId, p.index).catch((e: unknown) => this.#warn(e));
+      return;
+    }
+    let opened;
+    try {
+      opened = openEnvelope(this.identity, payload, this.#backend);
+    } catch {
+      return this.#drop('bad_envelope');
+    }
+    const contact = this.contacts.allowed(opened.senderEd25519PublicKey);
+    if (!contact) {
+      try {
+        await this.contacts.queueRequest(opened.senderEd25519PublicKey, opened.body);
+        this.emit('request', { senderEd25519PublicKey: opened.senderEd25519PublicKey });
+      } catch {
+        this.#drop('request_refused');
+      }
+      return;
+    }
+    const settings = this.#store.table('settings');
+    if (!settings.has(`heard:${contact.id}`)) await settings.putJson(`heard:${contact.id}`, this.#now());
+    let result;
+    try {
+      result = await this.#inbound.accept(contact.id, opened.body);
+    } catch {
+      return this.#drop('bad_fragment');
+    }
+    if (result.status !== 'complete') return;
+    const msg: DeliveredMessage = { from: contact.id, messageId: bytesToHex(result.messageId), body: result.message, receivedAtMs: this.#now() };
+    await this.#store.table('history').putJson(`m:${String(this.#now()).padStart(15, '0')}:${msg.messageId}`, { from: msg.from, messageId: msg.messageId, body: Buffer.from(msg.body).toString('base64'), receivedAtMs: msg.receivedAtMs, read: false });
+    this.#stats.delivered++;
+    this.emit('message', msg);
+  }
+
+  /** Delivered messages kept in the store (oldest first); `markRead` flags them as read. */
+  async history(options: { unreadOnly?: boolean; markRead?: boolean } = {}): Promise<DeliveredMessage[]> {
+    const table = this.#store.table('history');
+    const out: DeliveredMessage[] = [];
+    const entries = [...table.jsonEntries<{ from: string; messageId: string; body: string; receivedAtMs: number; read: boolean }>()].sort(([a], [b]) => (a < b ? -1 : 1));
+    for (const [key, j] of entries) {
+      if (options.unreadOnly && j.read) continue;
+      out.push({ from: j.from, messageId: j.messageId, body: new Uint8Array(Buffer.from(j.body, 'base64')), receivedAtMs: j.receivedAtMs });
+      if (options.markRead && !j.read) await table.putJson(key, { ...j, read: true });
+    }
+    return out;
+  }
+
+  /** Stops every stream and timer, closes the link and the store. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#scheduler?.stop();
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers = [];
+    if (this.#pollTimer) clearTimeout(this.#pollTimer);
+    await this.#polling?.catch(() => undefined);
+    await this.#refilling?.catch(() => undefined);
+    this.#link?.close();
+    this.#http.close();
+    await this.outbox.flush().catch(() => undefined);
+    await this.#store.close();
+  }
+}

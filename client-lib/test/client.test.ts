@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { VirtualClock, ksCriticalValue, ksTwoSample, seededRng } from '@strata/core/sched/index';
+import { Client, type DeliveredMessage } from '../src/client.js';
+import { decodeAddress, encodeAddress } from '../src/address.js';
+import { generateIdentity } from '../src/identity.js';
+import { nodeIdOfIdentityKey } from '../src/provider-http.js';
+import type { MessageStatus } from '../src/outbox.js';
+import { TEST_SCRYPT, makeTempDir, seededBytes } from './helpers.js';
+import { NetworkStandIn } from './network-stand-in.js';
+
+/** Polls `check` until it returns a value (never sleeps a fixed time for the result itself). */
+async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000, intervalMs = 25): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+function nextMessage(c: Client): Promise<DeliveredMessage> {
+  return new Promise((resolve) => c.once('message', resolve));
+}
+
+function finalState(c: Client, id: string): Promise<MessageStatus> {
+  return new Promise((resolve) => {
+    const check = (s: MessageStatus | undefined): void => {
+      if (s && s.id === id && (s.state === 'stored' || s.state === 'failed')) {
+        c.off('status', check);
+        resolve(s);
+      }
+    };
+    c.on('status', check);
+    check(c.status(id));
+  });
+}
+
+describe('Client (real authority, real provider binary, network stand-in)', function () {
+  this.timeout(60_000);
+  let tmp: ReturnType<typeof makeTempDir>;
+  let net: NetworkStandIn;
+  let alice: Client;
+  let bob: Client;
+  const opts = (name: string) => ({ dataDir: join(tmp.dir, name), passphrase: `pass-${name}`, scrypt: TEST_SCRYPT, pollIntervalMs: 100 });
+
+  before(async () => {
+    tmp = makeTempDir();
+    net = await NetworkStandIn.start(tmp.dir);
+    await net.waitForCurrentConsensus();
+    // What an address names: BLAKE2b-256 of the provider identity key.
+    const providerNodeId = nodeIdOfIdentityKey(net.provider.identityKey);
+    [alice, bob] = await Promise.all([
+      Client.bootstrap(net.provider.url, { ...opts('alice'), providerNodeId }),
+      Client.bootstrap(net.provider.url, { ...opts('bob'), providerNodeId }),
+    ]);
+    if (process.env.STRATA_DEBUG) for (const c of [alice, bob]) c.on('warning', (e) => console.log('warning', e.name, e.message));
+  });
+
+  after(async () => {
+    if (process.env.STRATA_DEBUG) console.log(alice?.stats, bob?.stats, net?.counts);
+    await alice?.close();
+    await bob?.close();
+    await net?.stop();
+    tmp?.remove();
+  });
+
+  it('bootstraps: verified well-known and consensus, aliases registered, link to the provider up', async () => {
+    await waitFor('both links', () => alice.connected && bob.connected);
+    assert.equal(net.connections.length >= 2, true);
+    const addr = decodeAddress(alice.address);
+    assert.equal(addr.provider.url, net.provider.url);
+  });
+
+  it('sends cover traffic from the start: every packet on the link has the Sphinx packet size', async () => {
+    await waitFor('cover packets', () => net.counts.packets >= 10);
+    assert.deepEqual([...net.counts.packetBytes], [3082]);
+    await waitFor('a loop back at its sender', () => alice.stats.loopsReturned > 0 || undefined);
+  });
+
+  it('delivers a text message between contacts and reports it stored at the recipient provider', async () => {
+    const bobAtAlice = await alice.contacts.add(bob.address, 'bob');
+    await bob.contacts.add(alice.address, 'alice');
+    const got = nextMessage(bob);
+    const id = await alice.send(bobAtAlice.id, 'hello bob');
+    assert.equal(alice.status(id)?.state, 'queued');
+    const m = await got;
+    assert.equal(new TextDecoder().decode(m.body), 'hello bob');
+    assert.equal(bob.contacts.get(m.from)?.name, 'alice');
+    const s = await finalState(alice, id);
+    assert.equal(s.state, 'stored');
+  });
+
+  it('fragments a 64 KiB file, reassembles it and delivers it exactly once', async () => {
+    const aliceAtBob = bob.contacts.list().find((c) => c.name === 'alice')!;
+    const file = seededBytes(64 * 1024, 11);
+    const seen: DeliveredMessage[] = [];
+    const onMessage = (m: DeliveredMessage): void => void seen.push(m);
+    alice.on('message', onMessage);
+    const id = await bob.send(aliceAtBob.id, file);
+    assert.ok((bob.status(id)?.fragments ?? 0) > 30);
+    const s = await finalState(bob, id);
+    assert.equal(s.state, 'stored');
+    await waitFor('the file at alice', () => seen.length > 0);
+    // Every fragment is stored; poll a few more rounds to see no second delivery.
+    const rounds = alice.stats.polls + 20;
+    await waitFor('more polls', () => alice.stats.polls >= rounds);
+    alice.off('message', onMessage);
+    assert.equal(seen.length, 1);
+    assert.deepEqual(seen[0].body, file);
+  });
+
+  it('keeps a message from a sender who is not a contact in the request queue, never shown', async () => {
+    const carol = await Client.bootstrap(net.provider.url, opts('carol'));
+    try {
+      const bobAtCarol = await carol.contacts.add(bob.address, 'bob');
+      const shown: DeliveredMessage[] = [];
+      const onMessage = (m: DeliveredMessage): void => void shown.push(m);
+      bob.on('message', onMessage);
+      const request = new Promise((resolve) => bob.once('request', resolve));
+      await carol.send(bobAtCarol.id, 'hi, it is carol');
+      await request;
+      bob.off('message', onMessage);
+      assert.equal(shown.length, 0);
+      const queued = bob.contacts.listRequests();
+      assert.equal(queued.length, 1);
+      assert.deepEqual(queued[0].senderEd25519PublicKey, carol.identity.ed25519PublicKey);
+    } finally {
+      await carol.close();
+    }
+  });
+
+  it('puts a statistically identical stream on the wire with and without real traffic (two-sample KS, injected clock)', async () => {
+    const SAMPLES = 300;
+    const run = async (name: string, seed: number, traffic: boolean): Promise<{ gaps: number[]; sizes: Set<number> }> => {
+      const clock = new VirtualClock(0);
+      const c = await Client.bootstrap(net.provider.url, { ...opts(name), clock, rng: seededRng(seed) });
+      try {
+        await waitFor('the link', () => c.connected);
+        if (traffic) {
+          // A contact on the other provider: its packets leave the stand-in there (no side effects here).
+          const far = generateIdentity();
+          const address = encodeAddress({ ...far, provider: { url: 'https://127.0.0.1:30011', nodeId: net.otherProviderNodeId } });
+          const peer = await c.contacts.add(address, 'far');
+          await c.send(peer.id, seededBytes(400_000, seed)); // > 200 fragments: every λP tick in the window is real
+        }
+        const times: number[] = [];
+        const sizes = new Set<number>();
+        c.on('wire', (w) => {
+          times.push(w.atMs);
+          sizes.add(w.bytes);
+        });
+        for (let t = 250; times.length <= SAMPLES; t += 250) {
+          clock.runUntil(t);
+          await waitFor('the tick packets', () => c.stats.ticksDone === c.stats.ticks, 20_000, 1);
+        }
+        if (traffic) assert.ok(c.stats.sent.real > SAMPLES / 2, 'most packets carried real fragments');
+        else assert.equal(c.stats.sent.real, 0);
+        times.sort((a, b) => a - b);
+        return { gaps: times.slice(1, SAMPLES + 1).map((x, i) => x - times[i]), sizes };
+      } finally {
+        await c.close();
+      }
+    };
+    const idle = await run('wire-idle', 7, false);
+    const busy = await run('wire-busy', 8, true);
+    const d = ksTwoSample(idle.gaps, busy.gaps);
+    assert.ok(d < ksCriticalValue(0.01, SAMPLES, SAMPLES), `KS D = ${d.toFixed(3)}`);
+    assert.deepEqual([...idle.sizes], [3082]);
+    assert.deepEqual([...busy.sizes], [3082]);
+  });
+
+  it('refuses to reopen a data dir with the wrong passphrase', async () => {
+    await assert.rejects(Client.open(join(tmp.dir, 'alice'), 'not the passphrase', { network: false }), { name: 'WrongPassphraseError' });
+  });
+
+  it('keeps the outbox across a restart', async () => {
+    const sent = alice.outbox.list().filter((s) => s.state === 'stored');
+    assert.ok(sent.length > 0);
+    await alice.close();
+    alice = await Client.open(join(tmp.dir, 'alice'), 'pass-alice', { scrypt: TEST_SCRYPT, pollIntervalMs: 100 });
+    for (const s of sent) assert.equal(alice.status(s.id)?.state, 'stored');
+  });
+});

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { createDescriptor, signDescriptor, type SignedDescriptor } from '@strata/core/descriptor';
+import { Ed25519Signer, generateX25519KeyPair } from '@strata/core/keys';
+import { createLinkListener, type LinkListener } from '@strata/core/link/listener';
+import { generateLinkKeyPair, type LinkKeyPair } from '@strata/core/link/x25519';
+import type { DropReason } from '../src/metrics.js';
+import { PeerLinks } from '../src/peers.js';
+import { waitFor } from './manual-timers.js';
+
+const FRAME_BYTES = 200;
+
+function descriptorOf(link: LinkKeyPair, port: number): SignedDescriptor {
+  const signer = new Ed25519Signer(new Uint8Array(32).fill(port & 0xff));
+  return signDescriptor(
+    createDescriptor({
+      epoch: 1,
+      role: 'mix',
+      identityKey: signer.publicKey,
+      linkKey: link.publicKey,
+      linkAddresses: [`tcp://127.0.0.1:${port}`],
+      sphinxPublicKeys: [generateX25519KeyPair().publicKey, generateX25519KeyPair().publicKey],
+    }),
+    signer,
+  );
+}
+
+describe('PeerLinks', () => {
+  let listener: LinkListener<object> | undefined;
+  let peers: PeerLinks | undefined;
+  afterEach(async () => {
+    await peers?.close();
+    await listener?.close();
+    peers = listener = undefined;
+  });
+
+  function links(drops: DropReason[], maxPending = 100): PeerLinks {
+    return new PeerLinks({
+      staticKey: generateLinkKeyPair(),
+      frameBytes: FRAME_BYTES,
+      handshakeTimeoutMs: 5000,
+      maxQueuedBytes: 1 << 20,
+      maxPendingPacketsPerPeer: maxPending,
+      onDrop: (r) => drops.push(r),
+    });
+  }
+
+  it('dials a peer on first use and delivers the packets queued meanwhile, in order', async () => {
+    const peerLink = generateLinkKeyPair();
+    const got: number[] = [];
+    listener = await createLinkListener<object>({ host: '127.0.0.1', port: 0, staticKey: peerLink, frameBytes: FRAME_BYTES, authorize: () => ({}) });
+    listener.on('connection', (c) => c.on('command', (cmd) => cmd.kind === 'SendPacket' && got.push(cmd.packet[0])));
+    const drops: DropReason[] = [];
+    peers = links(drops);
+    const d = descriptorOf(peerLink, listener.address.port);
+    for (let i = 0; i < 5; i++) assert.equal(peers.send(d, Uint8Array.of(i, 1, 2)), 'sent');
+    await waitFor(() => got.length === 5);
+    assert.deepEqual(got, [0, 1, 2, 3, 4]);
+    assert.equal(peers.send(d, Uint8Array.of(5)), 'sent');
+    await waitFor(() => got.length === 6);
+    assert.equal(peers.openCount, 1);
+    assert.deepEqual(drops, []);
+  });
+
+  it('counts the queued packets as link_down when the peer cannot be reached', async () => {
+    const s = createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as { port: number }).port;
+    await new Promise<void>((r) => s.close(() => r()));
+    const drops: DropReason[] = [];
+    peers = links(drops);
+    const d = descriptorOf(generateLinkKeyPair(), port);
+    peers.send(d, Uint8Array.of(1));
+    peers.send(d, Uint8Array.of(2));
+    await waitFor(() => drops.length === 2);
+    assert.deepEqual(drops, ['link_down', 'link_down']);
+  });
+
+  it('refuses beyond the per-peer pending limit while dialling', async () => {
+    const peerLink = generateLinkKeyPair();
+    listener = await createLinkListener<object>({ host: '127.0.0.1', port: 0, staticKey: peerLink, frameBytes: FRAME_BYTES, authorize: () => ({}) });
+    peers = links([], 2);
+    const d = descriptorOf(peerLink, listener.address.port);
+    assert.deepEqual([1, 2, 3].map((i) => peers!.send(d, Uint8Array.of(i))), ['sent', 'sent', 'link_down']);
+  });
+
+  it('does not deliver to a listener whose key differs from the consensus', async () => {
+    listener = await createLinkListener<object>({ host: '127.0.0.1', port: 0, staticKey: generateLinkKeyPair(), frameBytes: FRAME_BYTES, authorize: () => ({}) });
+    const drops: DropReason[] = [];
+    peers = links(drops);
+    peers.send(descriptorOf(generateLinkKeyPair(), listener.address.port), Uint8Array.of(1));
+    await waitFor(() => drops.length === 1);
+    assert.equal(peers.openCount, 0);
+  });
+});

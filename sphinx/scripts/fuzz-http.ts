@@ -1,0 +1,189 @@
+// HTTP campaign helpers shared by the directory and provider fuzz scripts: raw HTTP/1.1 requests
+// over real sockets (plain or TLS), built from a route table and mutated at every level (JSON
+// values, body bytes, framing, headers, sizes), plus slow clients that trickle their bytes.
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { concat, invariant, mutateBytes, mutateJson, mutateString, type Rng } from './fuzz-campaign.js';
+
+export interface HttpEndpoint {
+  host: string;
+  port: number;
+  /** TLS without certificate checks (the fuzzer is not testing PKI). */
+  tls?: boolean;
+}
+
+export interface HttpRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  /** A valid JSON body (POST/PUT), or raw bytes with their content type. */
+  json?: unknown;
+  raw?: { contentType: string; bytes: Uint8Array };
+  /** Extra headers a valid request carries (e.g. a signature). */
+  headers?: Record<string, string>;
+  /** Body limit of the route, to aim oversized bodies just past it. */
+  bodyLimit?: number;
+}
+
+export interface HttpResult {
+  status: number | null;
+  bytes: number;
+  head: string;
+}
+
+export function encodeRequest(method: string, path: string, headers: Record<string, string>, body?: Uint8Array): Uint8Array {
+  const lines = [`${method} ${path} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''];
+  const head = Buffer.from(lines.join('\r\n'), 'latin1');
+  return body ? concat(head, body) : head;
+}
+
+/**
+ * Sends `bytes` on a fresh connection (optionally in pieces `trickle.chunk` bytes every
+ * `trickle.everyMs`), half-closes unless `keepOpen`, and collects the reply until the server
+ * closes. Resolves with the status line's code (null when the server closed without a reply).
+ */
+export function rawExchange(
+  ep: HttpEndpoint,
+  bytes: Uint8Array,
+  opts: {
+    /** Send `chunk` bytes every `everyMs`; `endless`: then keep sending filler ('a') until closed. */
+    trickle?: { chunk: number; everyMs: number; endless?: boolean };
+    keepOpen?: boolean;
+    maxReplyBytes?: number;
+  } = {},
+): Promise<HttpResult> {
+  return new Promise((resolve) => {
+    const socket: Socket = ep.tls
+      ? tlsConnect({ host: ep.host, port: ep.port, rejectUnauthorized: false, servername: 'localhost' })
+      : netConnect({ host: ep.host, port: ep.port });
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const done = (): void => {
+      clearTimeout(timer);
+      const all = Buffer.concat(chunks);
+      const head = all.subarray(0, 200).toString('latin1');
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+      resolve({ status: m ? Number(m[1]) : null, bytes: total, head });
+    };
+    socket.on('data', (c: Buffer) => {
+      total += c.length;
+      if (total <= (opts.maxReplyBytes ?? 1 << 20)) chunks.push(c);
+    });
+    socket.on('error', () => {});
+    socket.on('close', done);
+    socket.once(ep.tls ? 'secureConnect' : 'connect', () => {
+      if (!opts.trickle) {
+        socket.write(bytes);
+        if (!opts.keepOpen) socket.end();
+        return;
+      }
+      const { chunk, everyMs } = opts.trickle;
+      let o = 0;
+      const step = (): void => {
+        if (socket.destroyed) return;
+        socket.write(o < bytes.length ? bytes.subarray(o, o + chunk) : Buffer.alloc(chunk, 0x61));
+        o += chunk;
+        if (o < bytes.length || opts.trickle?.endless) timer = setTimeout(step, everyMs);
+        else if (!opts.keepOpen) socket.end();
+      };
+      step();
+    });
+  });
+}
+
+const CRLF = '\r\n';
+
+function baseHeaders(ep: HttpEndpoint, contentType: string | undefined, length: number | undefined): Record<string, string> {
+  const h: Record<string, string> = { host: `${ep.host}:${ep.port}`, connection: 'close' };
+  if (contentType) h['content-type'] = contentType;
+  if (length !== undefined) h['content-length'] = String(length);
+  return h;
+}
+
+function bodyOf(route: HttpRoute): { contentType?: string; body?: Uint8Array } {
+  if (route.raw) return { contentType: route.raw.contentType, body: route.raw.bytes };
+  if (route.json !== undefined) return { contentType: 'application/json', body: Buffer.from(JSON.stringify(route.json)) };
+  return {};
+}
+
+/** One hostile request for `route`: which strategy, and the bytes on the wire. */
+export function hostileRequest(rnd: Rng, ep: HttpEndpoint, route: HttpRoute): { strategy: string; bytes: Uint8Array } {
+  const { contentType, body } = bodyOf(route);
+  const extra = route.headers ?? {};
+  const req = (path: string, headers: Record<string, string>, b?: Uint8Array): Uint8Array =>
+    encodeRequest(route.method, path, { ...headers, ...extra }, b);
+  const valid = (): Uint8Array => req(route.path, baseHeaders(ep, contentType, body?.length), body);
+  switch (rnd.int(12)) {
+    case 0: {
+      // Wrong types / missing / extra fields, structurally valid JSON.
+      const j = Buffer.from(JSON.stringify(mutateJson(rnd, route.json ?? {})) ?? 'null');
+      return { strategy: 'json-types', bytes: req(route.path, baseHeaders(ep, 'application/json', j.length), j) };
+    }
+    case 1: {
+      // Malformed JSON / mutated body bytes, correct framing.
+      const b = mutateBytes(rnd, body ?? Buffer.from('{}'));
+      return { strategy: 'body-bytes', bytes: req(route.path, baseHeaders(ep, contentType ?? 'application/json', b.length), b) };
+    }
+    case 2: {
+      // A real body just past (or far past) the route's limit.
+      const limit = route.bodyLimit ?? 16 * 1024;
+      const n = Math.min(limit + 1 + rnd.int(limit), 2 << 20);
+      const b = new Uint8Array(n).fill(0x61);
+      return { strategy: 'huge-body', bytes: req(route.path, baseHeaders(ep, contentType ?? 'application/json', n), b) };
+    }
+    case 3: {
+      // Declared huge, little sent: the server must refuse on the header or time out.
+      const b = body ?? new Uint8Array(10);
+      return { strategy: 'huge-declared', bytes: req(route.path, baseHeaders(ep, contentType ?? 'application/json', rnd.pick([1 << 30, 2 ** 53, 9e15, 64 << 20])), b) };
+    }
+    case 4: {
+      // Content type games.
+      const ct = rnd.pick(['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x', '', 'application/octet-stream', 'application/json, application/json']);
+      return { strategy: 'content-type', bytes: req(route.path, baseHeaders(ep, ct || undefined, body?.length ?? 0), body ?? new Uint8Array(0)) };
+    }
+    case 5: {
+      // Path and query mutations (params of the wrong type, traversal, encodings).
+      const path = rnd.chance(0.5)
+        ? mutateString(rnd, route.path).replace(/[\s\r\n]/g, '%20')
+        : `${route.path}${rnd.pick(['/..', '/%2e%2e', '?a=1&a=2', '/x'.repeat(200), '%00', '/-1', '/1e309', '/999999999999999999999', '?__proto__[x]=1'])}`;
+      return { strategy: 'path', bytes: req(path.startsWith('/') ? path : `/${path}`, baseHeaders(ep, contentType, body?.length), body) };
+    }
+    case 6: {
+      // Wrong method.
+      const m = rnd.pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'TRACE', 'FOO']);
+      return { strategy: 'method', bytes: encodeRequest(m, route.path, { ...baseHeaders(ep, contentType, body?.length), ...extra }, body) };
+    }
+    case 7: {
+      // Chunked transfer with broken or hostile chunks.
+      const b = body ?? Buffer.from('{}');
+      const size = rnd.pick([b.length.toString(16), 'ffffffffffffffff', 'zz', '-1', `${b.length.toString(16)};ext=${'x'.repeat(100)}`]);
+      const chunked = Buffer.from(`${size}${CRLF}${Buffer.from(b).toString('latin1')}${CRLF}${rnd.chance(0.5) ? `0${CRLF}${CRLF}` : ''}`, 'latin1');
+      const h: Record<string, string> = { ...baseHeaders(ep, contentType ?? 'application/json', undefined), 'transfer-encoding': 'chunked', ...extra };
+      if (rnd.chance(0.3)) h['content-length'] = String(b.length); // request smuggling shape
+      return { strategy: 'chunked', bytes: encodeRequest(route.method, route.path, h, chunked) };
+    }
+    case 8: {
+      // Header abuse: many headers, one huge header, duplicate content-length.
+      const h: Record<string, string> = { ...baseHeaders(ep, contentType, body?.length), ...extra };
+      const r = rnd.int(3);
+      if (r === 0) for (let i = 0; i < 200 + rnd.int(2000); i++) h[`x-h${i}`] = 'v';
+      else if (r === 1) h['x-big'] = 'a'.repeat(8192 + rnd.int(100_000));
+      else return { strategy: 'headers', bytes: Buffer.from(`${route.method} ${route.path} HTTP/1.1${CRLF}host: x${CRLF}content-length: 1${CRLF}content-length: 5${CRLF}${CRLF}hello`, 'latin1') };
+      return { strategy: 'headers', bytes: req(route.path, h, body) };
+    }
+    case 9:
+      // Framing: mutated request bytes (request line, headers, body alike).
+      return { strategy: 'framing', bytes: mutateBytes(rnd, valid()) };
+    case 10:
+      // Random bytes.
+      return { strategy: 'random', bytes: rnd.bytes(rnd.int(600)) };
+    default:
+      return { strategy: 'valid', bytes: valid() };
+  }
+}
+
+/** The server answered with a 5xx (or a reply that is not HTTP at all): the finding to report. */
+export function checkReply(r: HttpResult, strategy: string): string {
+  invariant(r.status === null || r.status < 500, `server answered ${r.status} to a ${strategy} request: ${r.head.split('\r\n')[0]}`);
+  return `${strategy}:${r.status ?? 'closed'}`;
+}
