@@ -50,6 +50,7 @@ export const DEFAULT_MU_PER_SECOND = 2;
 /** SURB ids registered and not yet expired stay near this many (the provider's quota is 1000 by default). */
 export const SURB_IDS_OUTSTANDING = 500;
 export const MAX_SURB_LIFETIME_MS = 10 * 60_000;
+export const SURB_REFILL_BACKOFF_MS = 5_000;
 const SETTINGS_KEY = 'client';
 const DEVICE_KEY = 'device';
 const LINK_KEY = 'link';
@@ -212,6 +213,7 @@ export class Client extends EventEmitter<ClientEvents> {
   #polling: Promise<void> | undefined;
   #closed = false;
   #aliasSignature = '';
+  #surbRetryAtMs = 0;
 
   private constructor(
     store: SecureStore,
@@ -480,7 +482,12 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 
   #takeSurbId(): Uint8Array {
-    if (this.#surbPool.length < SURB_POOL_BATCH / 2) void this.#refillSurbs().catch((e: unknown) => this.#warn(e));
+    if (this.#surbPool.length < SURB_POOL_BATCH / 2 && this.#now() >= this.#surbRetryAtMs) {
+      void this.#refillSurbs().catch((e: unknown) => {
+        this.#surbRetryAtMs = this.#now() + SURB_REFILL_BACKOFF_MS; // e.g. 429 surb_quota: do not hammer
+        this.#warn(e);
+      });
+    }
     // An empty pool still sends a packet (an unregistered id: its ACK is dropped, the fragment is resent).
     return this.#surbPool.pop() ?? this.#backend.randomBytes(SURB_ID_BYTES);
   }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { VirtualClock, ksCriticalValue, ksTwoSample, seededRng } from '@strata/core/sched/index';
 import { Client, type DeliveredMessage } from '../src/client.js';
+import { clientCommand, type CliIo } from '../src/cli.js';
 import { decodeAddress, encodeAddress } from '../src/address.js';
 import { generateIdentity } from '../src/identity.js';
 import { nodeIdOfIdentityKey } from '../src/provider-http.js';
@@ -169,6 +170,64 @@ describe('Client (real authority, real provider binary, network stand-in)', func
     assert.ok(d < ksCriticalValue(0.01, SAMPLES, SAMPLES), `KS D = ${d.toFixed(3)}`);
     assert.deepEqual([...idle.sizes], [3082]);
     assert.deepEqual([...busy.sizes], [3082]);
+  });
+
+  describe('strata client (CLI)', () => {
+    const lines: string[] = [];
+    const io: CliIo = { out: (l) => void lines.push(l), err: () => undefined, passphrase: async () => 'cli-pass', interrupted: async () => undefined };
+    const cli = (...args: string[]) => clientCommand(io, { scrypt: TEST_SCRYPT, pollIntervalMs: 100 }).parseAsync(args, { from: 'user' });
+    const last = () => JSON.parse(lines.at(-1)!) as Record<string, unknown>;
+
+    it('init registers with the provider and prints the address; address prints the same one', async () => {
+      const dir = join(tmp.dir, 'cli');
+      await cli('init', '--provider', net.provider.url, '--dir', dir, '--json');
+      const init = last();
+      assert.match(String(init.address), /^strata1/);
+      assert.equal(typeof init.consensusEpoch, 'number');
+      await cli('address', '--dir', dir, '--json');
+      assert.equal(last().address, init.address);
+    });
+
+    it('adds, lists and verifies a contact, flagging a wrong safety number', async () => {
+      const dir = join(tmp.dir, 'cli');
+      await cli('contacts', 'add', bob.address, '--name', 'bob', '--dir', dir, '--json');
+      const id = String(last().id);
+      await cli('contacts', 'list', '--dir', dir, '--json');
+      assert.deepEqual([last().name, last().trust], ['bob', 'unverified']);
+      await cli('contacts', 'verify', id, '--dir', dir, '--json');
+      const safety = String(last().safetyNumber);
+      await cli('contacts', 'verify', id, '00000 00000', '--dir', dir, '--json');
+      assert.equal(last().verified, false);
+      process.exitCode = undefined;
+      await cli('contacts', 'verify', id, safety, '--dir', dir, '--json');
+      assert.equal(last().verified, true);
+    });
+
+    it('sends a text, waits for the receipt, and reports it with status', async () => {
+      const dir = join(tmp.dir, 'cli');
+      await cli('send', '--to', bob.address, 'hi from the cli', '--dir', dir, '--json');
+      const sent = last();
+      assert.equal(sent.state, 'stored');
+      await cli('status', String(sent.id), '--dir', dir, '--json');
+      assert.equal(last().state, 'stored');
+    });
+
+    it('recv prints what arrived since the last recv, once', async () => {
+      const dir = join(tmp.dir, 'cli');
+      const cliAddress = (await (async () => {
+        await cli('address', '--dir', dir, '--json');
+        return String(last().address);
+      })());
+      const peer = await bob.contacts.add(cliAddress, 'cli');
+      const id = await bob.send(peer.id, 'hello cli');
+      await finalState(bob, id);
+      await cli('recv', '--dir', dir, '--json');
+      const got = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((j) => j.event === 'message');
+      assert.deepEqual(got.map((j) => j.text), ['hello cli']);
+      const before = lines.length;
+      await cli('recv', '--dir', dir, '--json');
+      assert.equal(lines.slice(before).filter((l) => l.includes('"message"')).length, 0);
+    });
   });
 
   it('refuses to reopen a data dir with the wrong passphrase', async () => {

@@ -17,12 +17,12 @@ import { adminStore, providerKeys, startProvider, type RunningProvider } from '.
 
 const g = DEFAULT_GEOMETRY;
 const enc = new TextEncoder();
-export const EPOCH_MS = 4000;
-const SCHEDULE = { uploadCloseBeforeEpochMs: 2000, votePhaseMs: 300, revealPhaseMs: 300, signPhaseMs: 300, tickMs: 20 };
-const UPLOAD_MARGIN_MS = 400;
+export const EPOCH_MS = 8000;
+const SCHEDULE = { uploadCloseBeforeEpochMs: 4000, votePhaseMs: 800, revealPhaseMs: 800, signPhaseMs: 800, tickMs: 20 };
+const UPLOAD_MARGIN_MS = 800;
 
 /** Fast Loopix parameters so that tests finish in seconds. */
-export const TEST_NETWORK_PARAMS = Object.freeze({ muPerSecond: 20, lambdaPPerSecond: 30, lambdaLPerSecond: 3, lambdaDPerSecond: 3, lambdaMPerSecond: 1, maxDelayMs: 1000 });
+export const TEST_NETWORK_PARAMS = Object.freeze({ muPerSecond: 20, lambdaPPerSecond: 12, lambdaLPerSecond: 2, lambdaDPerSecond: 2, lambdaMPerSecond: 1, maxDelayMs: 1000 });
 
 interface StandInNode {
   readonly label: string;
@@ -188,7 +188,8 @@ export class NetworkStandIn {
     if (!node) throw new Error('unknown node');
     const now = this.clock.current();
     let last: unknown;
-    for (const e of [now, now - 1, now + 1, now - 2]) {
+    // The sender's view may lag by a few epochs when an authority round is late (loaded machine).
+    for (const e of [now, now - 1, now + 1, now - 2, now - 3, now - 4]) {
       try {
         return unwrapPacket(g, sphinxSecret(node, e), packet);
       } catch (err) {

@@ -119,7 +119,7 @@ const slowloris: FuzzTarget<Ctx> = {
     const full = encodeRequest('POST', route.path, { host: 'x', 'content-type': 'application/json', 'content-length': String(declared), 'x-pad': '' }, body);
     const inHeaders = rnd.chance(0.5);
     // Stop inside the last header value (filler extends it), or trickle the body.
-    const cut = inHeaders ? full.indexOf('\r\n\r\n') : full.length;
+    const cut = inHeaders ? Buffer.from(full).indexOf('\r\n\r\n') : full.length;
     recordInput({ route: route.path, inHeaders, declared });
     const t0 = performance.now();
     const slow = Array.from({ length: SLOW_CLIENTS }, () =>
@@ -129,6 +129,7 @@ const slowloris: FuzzTarget<Ctx> = {
     const results = await Promise.all(slow); // each resolves when the server closes it
     for (const r of results) checkReply(r, 'slowloris');
     const s = (performance.now() - t0) / 1000;
+    process.stderr.write(`slowloris case: ${inHeaders ? 'headers' : 'body'} dropped after ${s.toFixed(1)} s\n`);
     return `${inHeaders ? 'headers' : 'body'}:${results[0].status ?? 'closed'}:dropped-within-${s <= 2 ? '2' : s <= 10 ? '10' : s <= 35 ? '35' : 'more'}s`;
   },
   after: healthy,

@@ -81,6 +81,7 @@ export class MixNode {
   private lastLayer: number | undefined;
   private restorePending = false;
   private attemptedCurrent = -1;
+  private consensusWarned = -1;
 
   private constructor(readonly config: MixNodeConfig, deps: MixNodeDeps) {
     const paths = dataPaths(config);
@@ -103,8 +104,7 @@ export class MixNode {
         authorities: config.directory.authorities,
         threshold: config.directory.threshold,
         sphinxGeometryHash: geometryHash(this.geometry),
-        metrics: this.metrics.strata,
-        logger: this.logger,
+        metrics: this.metrics.strata, // strata_mix_consensus_{fetch,rejected}_total count every attempt
       });
     this.epoch = this.epochs.current();
   }
@@ -161,8 +161,9 @@ export class MixNode {
     this.sphinxKeys.ensure(e);
     this.sphinxKeys.ensure(e + 1);
     this.replay = ReplayFilter.open({ path: paths.replay, maxTagsPerEpoch: c.replayFilter.maxTagsPerEpoch, fsync: c.replayFilter.fsync });
-    await this.replay.pruneBefore(this.inGrace ? e - 1 : e);
-    this.sphinxKeys.prune(this.inGrace ? e - 1 : e);
+    const oldestKept = Math.max(this.inGrace ? e - 1 : e, 0);
+    await this.replay.pruneBefore(oldestKept);
+    this.sphinxKeys.prune(oldestKept);
     this.pool = new WorkerPool({
       handlerUrl: siblingModuleUrl(import.meta.url, 'unwrap-handler'),
       init: { geometry: specOfGeometry(this.geometry) },
@@ -335,7 +336,10 @@ export class MixNode {
       try {
         this.setConsensus(await this.directory.fetchConsensus(epoch), epoch);
       } catch (err) {
-        if (epoch === e) this.logger.warn({ epoch, err: (err as Error).message }, 'no consensus for the current epoch yet');
+        if (epoch === e && this.consensusWarned !== e) {
+          this.consensusWarned = e; // once per epoch: the poll retries every pollIntervalMs
+          this.logger.warn({ epoch, err: (err as Error).message }, 'no consensus for the current epoch yet');
+        }
       }
     }
     for (const u of this.uploaded) if (u < e) this.uploaded.delete(u);

@@ -277,6 +277,8 @@ async function runChild(target: FuzzTarget<unknown>, opts: Options): Promise<voi
   const t0 = performance.now();
   let lastBeat = t0;
   let i = 0;
+  // Beats whenever the event loop is free (async cases); a blocked loop stops them.
+  const beat = setInterval(() => send({ beat: i }), 500);
   const crash = (err: unknown): void => {
     crashes++;
     if (crashesSeen.length < 5) {
@@ -297,12 +299,13 @@ async function runChild(target: FuzzTarget<unknown>, opts: Options): Promise<voi
         if (v === HANG) {
           hangs++;
           if (crashesSeen.length < 5) crashesSeen.push(`case ${i}: hang (> ${watchdogMs} ms)\n  input ${describeInput(lastInput)}`);
-          continue;
-        }
-        r = v;
+          r = 'hang';
+        } else r = v;
       }
-      const label = typeof r === 'string' ? r : 'ok';
-      outcomes.set(label, (outcomes.get(label) ?? 0) + 1);
+      if (r !== 'hang') {
+        const label = typeof r === 'string' ? r : 'ok';
+        outcomes.set(label, (outcomes.get(label) ?? 0) + 1);
+      }
     } catch (err) {
       const label = target.expected(err);
       if (label === null) crash(err);
@@ -320,6 +323,7 @@ async function runChild(target: FuzzTarget<unknown>, opts: Options): Promise<voi
     }
   }
   const seconds = (performance.now() - t0) / 1000;
+  clearInterval(beat);
   try {
     await target.after?.(ctx as never);
   } catch (err) {

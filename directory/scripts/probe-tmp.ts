@@ -1,0 +1,15 @@
+import { mkdtempSync } from 'node:fs'; import { tmpdir } from 'node:os'; import { join } from 'node:path';
+import { keygen } from '@strata/core';
+import { parseDirectoryConfig, startDirectory } from '@strata/directory';
+import { rawExchange, encodeRequest } from '/work/main/sphinx/scripts/fuzz-http.js';
+const dir = mkdtempSync(join(tmpdir(), 'probe-'));
+const { identityKey } = keygen(dir);
+const cfg = parseDirectoryConfig({ identityKeyFile: join(dir,'identity.key'), dataDir: join(dir,'data'), listen:{host:'127.0.0.1',port:0}, epoch:{lengthMs:60000}, authorities:[{identityKey, url:'http://127.0.0.1:1'}], limits:{requestTimeoutMs:1000}, log:{level:'silent'} });
+const r = await startDirectory(cfg); const u = new URL(r.url);
+const ep = { host: u.hostname, port: Number(u.port) };
+const path = process.argv[2] ?? '/v1/exchange/reveal';
+const full = encodeRequest('POST', path, { host: 'x', 'content-type': 'application/json', 'content-length': '4000' }, Buffer.from('{"message":"'));
+const t0 = Date.now();
+const res = await Promise.race([rawExchange(ep, full, { trickle: { chunk: 1, everyMs: 100, endless: true }, keepOpen: true }), new Promise((r) => setTimeout(() => r('still open'), 75000))]);
+console.log(path, 'after', (Date.now() - t0) / 1000, 's:', JSON.stringify(res));
+process.exit(0);
