@@ -30,7 +30,7 @@ import type { CryptoBackend } from './crypto-backend.js';
 import { nodeBackend } from './crypto-node.js';
 import { DurableReassembler } from './durable-reassembler.js';
 import { openEnvelope, sealEnvelope } from './envelope.js';
-import { ClientError, ClientLibError } from './errors.js';
+import { ClientError, ClientLibError, ProviderApiError } from './errors.js';
 import { loadOrCreateIdentity, publicIdentity, type Identity } from './identity.js';
 import { Outbox, type MessageStatus } from './outbox.js';
 import { PacketFactory, SURB_ID_BYTES, findProvider, routingView, type RouteNode } from './packets.js';
@@ -51,6 +51,8 @@ export const DEFAULT_MU_PER_SECOND = 2;
 export const SURB_IDS_OUTSTANDING = 500;
 export const MAX_SURB_LIFETIME_MS = 10 * 60_000;
 export const SURB_REFILL_BACKOFF_MS = 5_000;
+/** Retry period while no verified consensus naming our provider is available. */
+export const CONSENSUS_RETRY_MS = 2_000;
 const SETTINGS_KEY = 'client';
 const DEVICE_KEY = 'device';
 const LINK_KEY = 'link';
@@ -214,6 +216,8 @@ export class Client extends EventEmitter<ClientEvents> {
   #closed = false;
   #aliasSignature = '';
   #surbRetryAtMs = 0;
+  #pollChain: Promise<void> = Promise.resolve();
+  readonly #serviceAliases: { loop?: OwnedAlias; ack?: OwnedAlias } = {};
 
   private constructor(
     store: SecureStore,
@@ -370,12 +374,38 @@ export class Client extends EventEmitter<ClientEvents> {
 
   // ---- Networking -----------------------------------------------------------------------------
 
-  /** Fetches the consensus, registers aliases, starts the send streams, the link and polling. */
+  /**
+   * Registers aliases (fatal if the provider refuses), starts polling, then fetches the consensus:
+   * sending (send streams, SURB ids, the link) starts once a verified consensus names our provider,
+   * retried every CONSENSUS_RETRY_MS until then. Receiving does not wait for it.
+   */
   async start(): Promise<void> {
     if (this.#closed) throw new ClientError('closed', 'client is closed');
-    await this.refreshConsensus();
     await this.registerAliases();
+    this.#schedulePoll(0);
+    this.#scheduleSweep();
+    await this.#consensusLoop();
+  }
+
+  async #consensusLoop(): Promise<void> {
+    if (this.#closed) return;
+    const epoch = this.#epochs.current();
+    try {
+      await this.refreshConsensus();
+    } catch (err) {
+      this.#warn(err);
+      this.#later(CONSENSUS_RETRY_MS, () => void this.#consensusLoop());
+      return;
+    }
+    if (!this.#scheduler) await this.#startSending();
+    // Re-fetch just after the next epoch starts (keys rotate with the epoch).
+    const wait = Math.max(1000, this.#epochs.msUntil(epoch + 1) + 500);
+    this.#later(Math.min(wait, 2 ** 31 - 1), () => void this.#consensusLoop());
+  }
+
+  async #startSending(): Promise<void> {
     await this.#refillSurbs().catch((e: unknown) => this.#warn(e)); // packets still go out; their ACKs are lost
+    if (this.#closed || this.#scheduler) return;
     const params = this.#consensus!.consensus.params;
     this.#scheduler = new SendScheduler<true>(
       this.#clock,
@@ -386,27 +416,27 @@ export class Client extends EventEmitter<ClientEvents> {
     for (let i = 0; i < this.outbox.dueCount; i++) this.#scheduler.enqueue(true);
     this.#scheduler.start();
     void this.#connect();
-    this.#schedulePoll(0);
-    this.#scheduleSweep();
+  }
+
+  /** True once a verified consensus is in force and the send streams run. */
+  get sending(): boolean {
+    return this.#scheduler !== undefined;
   }
 
   /** Fetches and verifies the consensus of the current epoch (k-of-n) and rebuilds the routing view. */
   async refreshConsensus(): Promise<VerifiedConsensus> {
     const epoch = this.#epochs.current();
     const { verified } = await this.#fetcher.fetch(epoch);
+    const homeId = nodeIdOfIdentityKey(hexToBytes(this.#settings.providerIdentityKey));
+    const view = routingView(verified.consensus, homeId, verified.consensus.epoch);
     this.#consensus = verified;
     const mu = verified.consensus.params.muPerSecond;
     if (this.#settings.muPerSecond !== mu) {
       this.#settings.muPerSecond = mu;
       await this.#store.table('settings').putJson(SETTINGS_KEY, this.#settings);
     }
-    const homeId = nodeIdOfIdentityKey(hexToBytes(this.#settings.providerIdentityKey));
-    const view = routingView(verified.consensus, homeId, verified.consensus.epoch);
     if (this.#factory) this.#factory.setView(view);
     else this.#factory = new PacketFactory(view, { geometry: this.#g, rng: this.#rng });
-    // Re-fetch just after the next epoch starts (keys rotate with the epoch).
-    const wait = Math.max(1000, this.#epochs.msUntil(epoch + 1) + 500);
-    this.#later(Math.min(wait, 2 ** 31 - 1), () => void this.refreshConsensus().catch((e: unknown) => this.#warn(e)));
     return verified;
   }
 
@@ -448,7 +478,19 @@ export class Client extends EventEmitter<ClientEvents> {
       if (this.#aliases.has(key)) continue;
       const account = seedPair(entry.alias.accountSeed, this.#backend);
       const aliasKey = { seed: entry.alias.signingSeed, publicKey: entry.alias.signingPublicKey };
-      await this.#http.postJson('/v1/devices', signedRegisterDevice(account, entry.device, { backend: this.#backend, nowMs: this.#now() }));
+      // The current loop alias's device registration also carries our link key, which the provider
+      // admits on its link (provider.md §2). A provider outside the mixnet refuses the field (400):
+      // register without it.
+      const carriesLinkKey = entry.role === 'loop' && entry.alias.epoch === aliasEpochAt(this.#now(), this.#aliasPeriodMs);
+      const register = (withLink: boolean) =>
+        this.#http.postJson('/v1/devices', signedRegisterDevice(account, entry.device, { backend: this.#backend, nowMs: this.#now() }, withLink ? this.linkPublicKey : undefined));
+      if (carriesLinkKey) {
+        await register(true).catch(async (err: unknown) => {
+          if (!(err instanceof ProviderApiError) || err.status !== 400) throw err;
+          this.#warn(err);
+          await register(false);
+        });
+      } else await register(false);
       await this.#http.postJson('/v1/aliases', signedRegisterAlias(entry.alias.id, aliasKey, account, { backend: this.#backend, nowMs: this.#now() }));
       this.#aliases.set(key, entry);
       added++;
@@ -458,7 +500,13 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 
   #currentServiceAlias(kind: 'loop' | 'ack'): OwnedAlias {
-    return ownedServiceAlias(this.identity, kind, aliasEpochAt(this.#now(), this.#aliasPeriodMs), this.#backend);
+    // Called for every packet: derive once per alias epoch (HKDF + two Ed25519 key derivations).
+    const epoch = aliasEpochAt(this.#now(), this.#aliasPeriodMs);
+    const cached = this.#serviceAliases[kind];
+    if (cached?.epoch === epoch) return cached;
+    const fresh = ownedServiceAlias(this.identity, kind, epoch, this.#backend);
+    this.#serviceAliases[kind] = fresh;
+    return fresh;
   }
 
   async #refillSurbs(): Promise<void> {
@@ -641,6 +689,17 @@ export class Client extends EventEmitter<ClientEvents> {
 
   /** One polling round over every alias (fixed-size responses; the schedule does not depend on traffic). */
   async pollOnce(): Promise<number> {
+    // One round at a time: a round started while another runs waits for it (no double processing).
+    const run = this.#pollChain.then(() => this.#pollRound());
+    this.#pollChain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  async #pollRound(): Promise<number> {
+    if (this.#closed) return 0;
     await this.registerAliases().catch((e: unknown) => this.#warn(e));
     let handled = 0;
     for (const entry of [...this.#aliases.values()]) {
@@ -735,6 +794,7 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#timers = [];
     if (this.#pollTimer) clearTimeout(this.#pollTimer);
     await this.#polling?.catch(() => undefined);
+    await this.#pollChain;
     await this.#refilling?.catch(() => undefined);
     this.#link?.close();
     this.#http.close();

@@ -50,15 +50,20 @@ function checkIds(ids: readonly Uint8Array[], length: number, what: string): voi
   ids.forEach((id, i) => assertBytes(id, `${what}[${i}]`, length));
 }
 
-/** POST /v1/devices: signed by the account key and by the device key. */
-export function signedRegisterDevice(account: SeedKeyPair, device: SeedKeyPair, ctx: RequestContext = {}): Record<string, unknown> {
+/**
+ * POST /v1/devices: signed by the account key and by the device key. `linkKey` (optional) is the
+ * X25519 static key the device presents on the provider link; when given it is a signed field too.
+ */
+export function signedRegisterDevice(account: SeedKeyPair, device: SeedKeyPair, ctx: RequestContext = {}, linkKey?: Uint8Array): Record<string, unknown> {
   checkKey(account, 'account');
   checkKey(device, 'device');
+  if (linkKey !== undefined) assertBytes(linkKey, 'linkKey', 32);
   const s = signer(ctx);
-  const fields = [account.publicKey, device.publicKey];
+  const fields = linkKey ? [account.publicKey, device.publicKey, linkKey] : [account.publicKey, device.publicKey];
   return {
     account: b64url(account.publicKey),
     device: b64url(device.publicKey),
+    ...(linkKey ? { linkKey: b64url(linkKey) } : {}),
     timestampMs: s.ts,
     nonce: s.nonce,
     accountSignature: s.sign(account, 'register-device', fields),

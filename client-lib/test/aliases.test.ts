@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { aliasEpochAt, epochsToRegister, inboundAlias, outboundAlias, ownedRequestAlias, pairKey, requestAliasId } from '../src/aliases.js';
+import { aliasEpochAt, epochsToRegister, inboundAlias, outboundAlias, ownedRequestAlias, ownedServiceAlias, pairKey, requestAliasId } from '../src/aliases.js';
 import { bytesToHex } from '../src/bytes.js';
 import { nodeBackend } from '../src/crypto-node.js';
-import { identityFromSecrets } from '../src/identity.js';
+import { generateIdentity, identityFromSecrets } from '../src/identity.js';
 import { seededBytes } from './helpers.js';
 
 describe('aliases', () => {
@@ -71,5 +71,17 @@ describe('aliases', () => {
     assert.throws(() => outboundAlias(pairKey(alice, bob), alice, bob, -1), { name: 'InvalidArgumentError' });
     assert.throws(() => pairKey(alice, { ...bob, x25519PublicKey: new Uint8Array(32) }), { name: 'EnvelopeError', reason: 'key' });
     assert.throws(() => pairKey(alice, { ...bob, x25519PublicKey: new Uint8Array(32) }, nodeBackend), { name: 'EnvelopeError', reason: 'key' });
+  });
+});
+
+describe('ownedServiceAlias', () => {
+  it('gives distinct, deterministic loop and ack aliases per epoch, unlinkable to the request alias', () => {
+    const me = generateIdentity();
+    const loop = ownedServiceAlias(me, 'loop', 5);
+    assert.deepEqual(ownedServiceAlias(me, 'loop', 5).id, loop.id);
+    const ids = [loop.id, ownedServiceAlias(me, 'ack', 5).id, ownedServiceAlias(me, 'loop', 6).id, ownedRequestAlias(me, 5).id].map((x) => Buffer.from(x).toString('hex'));
+    assert.equal(new Set(ids).size, 4);
+    assert.notDeepEqual(loop.signingPublicKey, ownedServiceAlias(me, 'ack', 5).signingPublicKey);
+    assert.throws(() => ownedServiceAlias(me, 'other' as 'loop', 5), { name: 'InvalidArgumentError' });
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { VirtualClock, ksCriticalValue, ksTwoSample, seededRng } from '@strata/core/sched/index';
 import { Client, type DeliveredMessage } from '../src/client.js';
 import { clientCommand, type CliIo } from '../src/cli.js';
+import { SecureStore } from '../src/secure-store.js';
 import { decodeAddress, encodeAddress } from '../src/address.js';
 import { generateIdentity } from '../src/identity.js';
 import { nodeIdOfIdentityKey } from '../src/provider-http.js';
@@ -240,5 +241,27 @@ describe('Client (real authority, real provider binary, network stand-in)', func
     await alice.close();
     alice = await Client.open(join(tmp.dir, 'alice'), 'pass-alice', { scrypt: TEST_SCRYPT, pollIntervalMs: 100 });
     for (const s of sent) assert.equal(alice.status(s.id)?.state, 'stored');
+  });
+});
+
+describe('Client.open', () => {
+  it('refuses a data dir that was never bootstrapped, by reason', async () => {
+    const tmp = makeTempDir();
+    try {
+      const store = await SecureStore.open({ dir: tmp.dir, passphrase: 'p', scrypt: TEST_SCRYPT });
+      await store.close();
+      await assert.rejects(Client.open(tmp.dir, 'p', { network: false }), { name: 'ClientError', reason: 'not-bootstrapped' });
+    } finally {
+      tmp.remove();
+    }
+  });
+
+  it('refuses a missing data dir', async () => {
+    const tmp = makeTempDir();
+    try {
+      await assert.rejects(Client.open(join(tmp.dir, 'none'), 'p', { network: false }), { name: 'SecureStoreError', reason: 'missing' });
+    } finally {
+      tmp.remove();
+    }
   });
 });

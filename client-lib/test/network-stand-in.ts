@@ -7,7 +7,7 @@
 // reply, unwrapped along its route and stored for the ack alias as `surbId ‖ reply` (client.md §10).
 // Delays are not waited for: this tests the client, not mixing.
 import { blake2b } from '@noble/hashes/blake2.js';
-import { Ed25519Signer, EpochClock, createDescriptor, signDescriptor, toHex, uploadDescriptor, type NodeRole } from '@strata/core';
+import { Ed25519Signer, EpochClock, createDescriptor, signDescriptor, toHex, uploadDescriptor, type NetworkParams, type NodeRole } from '@strata/core';
 import { createLinkListener, linkKeyPairFromPrivateKey, type LinkConnection, type LinkListener } from '@strata/core/link/index';
 import { frameBytesForBody } from '@strata/core/link/config';
 import { LocalAuthorities, scheduleFor } from '@strata/directory';
@@ -17,9 +17,9 @@ import { adminStore, providerKeys, startProvider, type RunningProvider } from '.
 
 const g = DEFAULT_GEOMETRY;
 const enc = new TextEncoder();
-export const EPOCH_MS = 8000;
-const SCHEDULE = { uploadCloseBeforeEpochMs: 4000, votePhaseMs: 800, revealPhaseMs: 800, signPhaseMs: 800, tickMs: 20 };
-const UPLOAD_MARGIN_MS = 800;
+export const EPOCH_MS = 6000;
+const SCHEDULE = { uploadCloseBeforeEpochMs: 3000, votePhaseMs: 600, revealPhaseMs: 600, signPhaseMs: 600, tickMs: 20 };
+const UPLOAD_MARGIN_MS = 600;
 
 /** Fast Loopix parameters so that tests finish in seconds. */
 export const TEST_NETWORK_PARAMS = Object.freeze({ muPerSecond: 20, lambdaPPerSecond: 12, lambdaLPerSecond: 2, lambdaDPerSecond: 2, lambdaMPerSecond: 1, maxDelayMs: 1000 });
@@ -74,7 +74,7 @@ export class NetworkStandIn {
   }
 
   /** Starts one authority, the provider binary and the link listener; publishes descriptors every epoch. */
-  static async start(dir: string): Promise<NetworkStandIn> {
+  static async start(dir: string, params: Partial<NetworkParams> = {}): Promise<NetworkStandIn> {
     const keys = providerKeys(dir);
     const mixes: StandInNode[] = [0, 1, 2].map((i) => ({
       label: `mix-${i}`,
@@ -97,7 +97,7 @@ export class NetworkStandIn {
       epochLengthMs: EPOCH_MS,
       schedule: SCHEDULE,
       allow: { mixes: mixes.map((m) => m.signer.publicKey), providers: [keys.identityKey, other.signer.publicKey] },
-      network: { ...TEST_NETWORK_PARAMS, mixLayers: 3 },
+      network: { ...TEST_NETWORK_PARAMS, ...params, mixLayers: 3 },
       sphinxGeometryHash: geometryHash(g),
       logLevel: 'warn',
     });

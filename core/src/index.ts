@@ -19,3 +19,4 @@ export * from './consensus-fetcher.js';
 export * from './keygen-command.js';
 export * from './hash.js';
 export * from './descriptor-upload.js';
+export * from './node/index.js';

@@ -119,11 +119,12 @@ const slowloris: FuzzTarget<Ctx> = {
     const full = encodeRequest('POST', route.path, { host: 'x', 'content-type': 'application/json', 'content-length': String(declared), 'x-pad': '' }, body);
     const inHeaders = rnd.chance(0.5);
     // Stop inside the last header value (filler extends it), or trickle the body.
-    const cut = inHeaders ? Buffer.from(full).indexOf('\r\n\r\n') : full.length;
+    const headEnd = Buffer.from(full).indexOf('\r\n\r\n');
+    const cut = inHeaders ? headEnd : full.length;
     recordInput({ route: route.path, inHeaders, declared });
     const t0 = performance.now();
     const slow = Array.from({ length: SLOW_CLIENTS }, () =>
-      rawExchange(c.ep, full.subarray(0, cut), { trickle: { chunk: 1 + rnd.int(3), everyMs: 50 + rnd.int(200), endless: true }, keepOpen: true }),
+      rawExchange(c.ep, full.subarray(0, cut), { trickle: { chunk: 1 + rnd.int(3), everyMs: 50 + rnd.int(200), endless: true, after: inHeaders ? 0 : headEnd + 4 }, keepOpen: true }),
     );
     await healthy(c); // while 40 slow clients hold connections
     const results = await Promise.all(slow); // each resolves when the server closes it

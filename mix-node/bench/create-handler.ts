@@ -2,8 +2,8 @@
 // with a fresh NodeDelay ~ Exp(mean) at the first hop (so every packet has its own replay tag).
 import { randomBytes } from 'node:crypto';
 import { createPacket, type PathHop } from 'sphinx-packet-ts';
-import { geometryFromSpec, type GeometrySpec } from '../src/unwrap-handler.js';
-import type { WorkerHandler } from '../src/worker-protocol.js';
+import { geometryFromSpec, type GeometrySpec } from '@strata/core/node/unwrap-handler';
+import type { WorkerHandler } from '@strata/core/node/worker-protocol';
 
 export interface CreateInit {
   geometry: GeometrySpec;

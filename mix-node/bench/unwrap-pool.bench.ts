@@ -1,10 +1,9 @@
 // Worker-pool unwrap throughput and delay-queue lateness, in one process (no sockets).
 import { availableParallelism } from 'node:os';
 import { createPacket, DEFAULT_GEOMETRY as g, generateNodeKeyPair } from 'sphinx-packet-ts';
-import { DelayQueue } from '../src/delay-queue.js';
-import { specOfGeometry, type UnwrapControl, type UnwrapJob, type UnwrapOutcome } from '../src/unwrap-handler.js';
-import { WorkerPool } from '../src/worker-pool.js';
-import { siblingModuleUrl } from '../src/worker-protocol.js';
+import { DelayQueue } from '@strata/core/node/delay-queue';
+import { specOfGeometry, unwrapHandlerUrl, type UnwrapControl, type UnwrapJob, type UnwrapOutcome } from '@strata/core/node/unwrap-handler';
+import { WorkerPool } from '@strata/core/node/worker-pool';
 import { quantile } from 'simple-statistics';
 
 export async function benchDelayQueue(ratePerS: number, seconds: number, meanDelayMs: number): Promise<Record<string, unknown>> {
@@ -49,7 +48,7 @@ export async function benchUnwrapPool(workers: number, jobs: number): Promise<Re
     new Uint8Array(g.forwardPayloadLength),
   );
   const pool = new WorkerPool<UnwrapJob, UnwrapOutcome, UnwrapControl>({
-    handlerUrl: siblingModuleUrl(new URL('../src/node.ts', import.meta.url).href, 'unwrap-handler'),
+    handlerUrl: unwrapHandlerUrl(),
     init: { geometry: specOfGeometry(g) },
     size: workers,
     maxQueued: jobs,

@@ -13,7 +13,7 @@ import { PoissonProcess } from '@strata/core/sched/poisson-process';
 import type { Rng } from '@strata/core/sched/rng';
 import { createPacket, type Geometry, type PathHop } from 'sphinx-packet-ts';
 import type { MixMetrics } from './metrics.js';
-import type { Topology } from './topology.js';
+import type { Topology } from '@strata/core/node/topology';
 
 export const LOOP_ID_BYTES = 32;
 

@@ -1,19 +1,11 @@
 // Prometheus metrics of the mix node: `strata_mix_<thing>_{total,seconds}`, fixed label sets.
+import { NODE_DROP_REASONS, type EngineMetrics, type NodeDropReason } from '@strata/core/node/drop-reasons';
 import { StrataMetrics } from '@strata/core/metrics';
 import { Counter, Gauge, type Histogram, type Registry } from 'prom-client';
 
-/** Every reason a packet can be dropped; the `reason` label takes only these values. */
-export const DROP_REASONS = [
-  // unwrap (sphinx-packet-ts InvalidPacketError.reason, or our own checks)
-  'mac', 'length', 'version', 'geometry', 'key', 'commands', 'payload', 'no_key', 'unwrap_error', 'delay_too_long',
-  // replay filter
-  'replay', 'replay_filter_full', 'replay_filter_error',
-  // back-pressure and shutdown
-  'queue_full', 'worker_queue_full', 'shutting_down',
-  // routing
-  'not_a_forward_hop', 'unknown_next_hop', 'next_hop_not_allowed', 'peer_not_allowed', 'not_in_consensus', 'link_down',
-] as const;
-export type DropReason = (typeof DROP_REASONS)[number];
+/** Every reason a packet can be dropped; the `reason` label takes only these values (core's set). */
+export const DROP_REASONS = NODE_DROP_REASONS;
+export type DropReason = NodeDropReason;
 
 export const LATENESS_BUCKETS_SECONDS = [0.0002, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
 
@@ -21,7 +13,7 @@ export interface WorkerBusySource {
   stats(): { busyMs: number[] };
 }
 
-export class MixMetrics {
+export class MixMetrics implements EngineMetrics {
   readonly registry: Registry;
   readonly packetsIn: Counter<never>;
   readonly packetsOut: Counter<'kind'>;

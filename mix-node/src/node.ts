@@ -4,7 +4,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { toHex } from '@strata/core/bytes';
-import type { Consensus } from '@strata/core/consensus';
 import { createDescriptor, signDescriptor, type SignedDescriptor } from '@strata/core/descriptor';
 import { EpochClock } from '@strata/core/epoch';
 import { readKeyFile, writeKeyFile } from '@strata/core/key-file';
@@ -21,17 +20,17 @@ import { cryptoRng } from '@strata/core/sched/rng';
 import { SphinxKeyStore } from '@strata/core/sphinx-key-store';
 import { geometryHash, type Geometry } from 'sphinx-packet-ts';
 import { dataPaths, type MixNodeConfig } from './config.js';
-import { HttpDirectoryClient, type DirectoryClient } from './directory-client.js';
-import { MixEngine, type ForwardItem } from './engine.js';
-import { HeldStore } from './held-store.js';
+import { HttpDirectoryClient, type DirectoryClient } from '@strata/core/node/directory-client';
+import { EpochRuntime } from '@strata/core/node/epoch-runtime';
+import { MixEngine, type ForwardItem } from '@strata/core/node/engine';
+import { HeldStore } from '@strata/core/node/held-store';
 import { LoopSender } from './loops.js';
 import { MixMetrics, type DropReason } from './metrics.js';
-import { PeerLinks } from './peers.js';
-import { ReplayFilter } from './replay-filter.js';
-import { Topology } from './topology.js';
-import { geometryFromSpec, specOfGeometry, type UnwrapControl, type UnwrapJob, type UnwrapOutcome } from './unwrap-handler.js';
-import { WorkerPool } from './worker-pool.js';
-import { siblingModuleUrl } from './worker-protocol.js';
+import { PeerLinks } from '@strata/core/node/peers';
+import { ReplayFilter } from '@strata/core/node/replay-filter';
+import { Topology } from '@strata/core/node/topology';
+import { geometryFromSpec, specOfGeometry, unwrapHandlerUrl, type UnwrapControl, type UnwrapJob, type UnwrapOutcome } from '@strata/core/node/unwrap-handler';
+import { WorkerPool } from '@strata/core/node/worker-pool';
 
 export interface MixNodeDeps {
   /** Directory access (default: HTTP to config.directory.authorities). */
@@ -62,10 +61,7 @@ export class MixNode {
   private readonly signer: Ed25519Signer;
   private readonly link: LinkKeyPair;
   private readonly directory: DirectoryClient;
-  private readonly topologies = new Map<number, Topology>();
-  private readonly uploaded = new Set<number>();
-  private readonly uploadWarned = new Set<number>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly runtime: EpochRuntime;
   private readonly loopClock = new SystemClock({ unref: true });
   private pool!: WorkerPool<UnwrapJob, UnwrapOutcome, UnwrapControl>;
   private replay!: ReplayFilter;
@@ -75,13 +71,9 @@ export class MixNode {
   private listener: LinkListener<PeerInfo> | undefined;
   private ops: FastifyInstance | undefined;
   private loops: LoopSender | undefined;
-  private epoch: number;
-  private inGrace = false;
   private stopped = false;
   private lastLayer: number | undefined;
   private restorePending = false;
-  private attemptedCurrent = -1;
-  private consensusWarned = -1;
 
   private constructor(readonly config: MixNodeConfig, deps: MixNodeDeps) {
     const paths = dataPaths(config);
@@ -106,7 +98,20 @@ export class MixNode {
         sphinxGeometryHash: geometryHash(this.geometry),
         metrics: this.metrics.strata, // strata_mix_consensus_{fetch,rejected}_total count every attempt
       });
-    this.epoch = this.epochs.current();
+    this.runtime = new EpochRuntime({
+      epochs: this.epochs,
+      sphinxKeys: this.sphinxKeys,
+      directory: this.directory,
+      logger: this.logger,
+      graceMs: config.epoch.graceMs,
+      pollIntervalMs: config.directory.pollIntervalMs,
+      describe: (epoch) => this.descriptorFor(epoch),
+      applyKeys: (control) => this.pool.broadcast(control),
+      onGraceEnd: async (epoch) => {
+        await this.replay.pruneBefore(epoch);
+      },
+      onConsensus: (epoch, t) => this.setConsensus(t, epoch),
+    });
   }
 
   /** Load keys and state, listen, join the directory, and start mixing. */
@@ -137,7 +142,7 @@ export class MixNode {
   }
 
   get currentEpoch(): number {
-    return this.epoch;
+    return this.runtime.epoch;
   }
 
   /** Our signed descriptor for `epoch` (Sphinx keys of `epoch` and `epoch + 1`). */
@@ -156,23 +161,17 @@ export class MixNode {
   private async startParts(): Promise<void> {
     const c = this.config;
     const paths = dataPaths(c);
-    const e = this.epoch;
-    this.inGrace = this.epochs.now() - this.epochs.startMs(e) < c.epoch.graceMs;
-    this.sphinxKeys.ensure(e);
-    this.sphinxKeys.ensure(e + 1);
+    const e = this.runtime.epoch;
     this.replay = ReplayFilter.open({ path: paths.replay, maxTagsPerEpoch: c.replayFilter.maxTagsPerEpoch, fsync: c.replayFilter.fsync });
-    const oldestKept = Math.max(this.inGrace ? e - 1 : e, 0);
-    await this.replay.pruneBefore(oldestKept);
-    this.sphinxKeys.prune(oldestKept);
+    await this.replay.pruneBefore(this.runtime.oldestKept);
     this.pool = new WorkerPool({
-      handlerUrl: siblingModuleUrl(import.meta.url, 'unwrap-handler'),
+      handlerUrl: unwrapHandlerUrl(),
       init: { geometry: specOfGeometry(this.geometry) },
       size: c.workers.count,
       maxInFlightPerWorker: c.workers.maxInFlightPerWorker,
       maxQueued: c.workers.maxQueued,
     });
     await this.pool.ready();
-    await this.pool.broadcast(this.keyControl());
     this.metrics.watchWorkers(this.pool);
     const linkMetrics = createPromLinkMetrics(this.metrics.registry);
     const frameBytes = frameBytesForBody(this.geometry.packetLength);
@@ -213,7 +212,7 @@ export class MixNode {
     this.listener.on('connection', (conn) => this.onConnection(conn));
     if (c.metrics.enabled) {
       this.ops = Fastify({ logger: false });
-      registerOpsRoutes(this.ops, this.metrics.strata, () => ({ ok: (this.layer ?? 0) >= 1, epoch: this.epoch, layer: this.layer ?? null }));
+      registerOpsRoutes(this.ops, this.metrics.strata, () => ({ ok: (this.layer ?? 0) >= 1, epoch: this.runtime.epoch, layer: this.layer ?? null }));
       await this.ops.listen({ host: c.metrics.host, port: c.metrics.port });
     }
     this.loops = new LoopSender({
@@ -225,7 +224,7 @@ export class MixNode {
       selfId: this.nodeId,
       topology: () => {
         const t = this.topologyNow();
-        return t ? { topology: t, epoch: this.epoch } : undefined;
+        return t ? { topology: t, epoch: this.runtime.epoch } : undefined;
       },
       send: (firstHop, packet) => this.peers.send(firstHop, packet),
       windowMs: c.loops.windowMs,
@@ -236,17 +235,14 @@ export class MixNode {
       { nodeId: toHex(this.nodeId), epoch: e, link: `${this.linkAddress.host}:${this.linkAddress.port}`, metrics: this.metricsUrl ?? null, workers: this.pool.size },
       'mix node started',
     );
-    await this.housekeeping();
-    this.every(c.directory.pollIntervalMs, () => this.housekeeping());
-    this.scheduleEpochBoundary();
+    await this.runtime.start(); // keys to the workers, descriptors up, consensus in
   }
 
   /** Graceful stop: no new packets, due packets forwarded, held ones saved for the next start. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.runtime.stop();
     this.loops?.stop();
     this.loopClock.close();
     await this.listener?.close();
@@ -263,93 +259,11 @@ export class MixNode {
     this.logger.info('mix node stopped');
   }
 
-  // --- epochs and keys ---
+  // --- consensus ---
 
-  /** Keys the workers try, most likely first: current, previous (grace), next. */
-  private keyControl(): UnwrapControl {
-    const e = this.epoch;
-    const order = [e, ...(this.inGrace ? [e - 1] : []), e + 1];
-    const keys: UnwrapControl['keys'] = [];
-    for (const epoch of order) {
-      const pair = epoch >= 0 ? (this.sphinxKeys.get(epoch) ?? (epoch >= e ? this.sphinxKeys.ensure(epoch) : undefined)) : undefined;
-      if (pair) keys.push({ epoch, privateKey: pair.privateKey });
-    }
-    return { keys };
-  }
-
-  private scheduleEpochBoundary(): void {
-    const next = this.epoch + 1;
-    this.after(Math.max(this.epochs.msUntil(next), 0), () => this.onEpochStart(next));
-  }
-
-  private async onEpochStart(epoch: number): Promise<void> {
-    if (this.stopped) return;
-    this.epoch = epoch;
-    this.inGrace = this.config.epoch.graceMs > 0;
-    this.sphinxKeys.ensure(epoch + 1);
-    await this.pool.broadcast(this.keyControl());
-    this.logger.info({ epoch }, 'epoch started: Sphinx key rotated, previous key kept for the grace period');
-    this.after(this.config.epoch.graceMs, () => this.onGraceEnd(epoch));
-    this.scheduleEpochBoundary();
-    await this.housekeeping();
-  }
-
-  private async onGraceEnd(epoch: number): Promise<void> {
-    if (this.stopped || this.epoch !== epoch) return;
-    this.inGrace = false;
-    await this.pool.broadcast(this.keyControl());
-    this.sphinxKeys.prune(epoch);
-    await this.replay.pruneBefore(epoch);
-    for (const e of this.topologies.keys()) if (e < epoch) this.topologies.delete(e);
-    this.logger.info({ epoch }, 'grace period over: previous Sphinx key and replay table deleted');
-  }
-
-  /** Upload missing descriptors and fetch missing consensus documents (current and next epoch). */
-  private async housekeeping(): Promise<void> {
-    if (this.stopped) return;
-    const e = this.epoch;
-    // Authorities take descriptors for the next two epochs until shortly before each starts; the
-    // current epoch's document is usually fixed already: try it once (a node starting late in an
-    // epoch may miss e+1's window and join at e+2).
-    for (const epoch of [e, e + 1, e + 2]) {
-      if (this.uploaded.has(epoch)) continue;
-      if (epoch === e && this.attemptedCurrent === e) continue;
-      if (epoch === e) this.attemptedCurrent = e;
-      let accepted = 0;
-      try {
-        accepted = await this.directory.uploadDescriptor(this.descriptorFor(epoch));
-      } catch (err) {
-        this.logger.debug({ epoch, err: (err as Error).message }, 'descriptor upload failed');
-      }
-      if (accepted > 0) {
-        this.uploaded.add(epoch);
-        this.logger.info({ epoch, accepted }, 'descriptor uploaded');
-      } else if (!this.uploadWarned.has(epoch)) {
-        this.uploadWarned.add(epoch);
-        this.logger.warn({ epoch }, 'no authority accepted our descriptor (will retry)');
-      }
-    }
-    for (const epoch of [e, e + 1]) {
-      if (this.topologies.has(epoch)) continue;
-      // The next epoch's document is published before it starts; ask for it in the epoch's last part.
-      if (epoch > e && this.epochs.msUntil(epoch) > this.config.epoch.lengthMs / 2) continue;
-      try {
-        this.setConsensus(await this.directory.fetchConsensus(epoch), epoch);
-      } catch (err) {
-        if (epoch === e && this.consensusWarned !== e) {
-          this.consensusWarned = e; // once per epoch: the poll retries every pollIntervalMs
-          this.logger.warn({ epoch, err: (err as Error).message }, 'no consensus for the current epoch yet');
-        }
-      }
-    }
-    for (const u of this.uploaded) if (u < e) this.uploaded.delete(u);
-    for (const u of this.uploadWarned) if (u < e) this.uploadWarned.delete(u);
-  }
-
-  private setConsensus(consensus: Consensus, epoch: number): void {
-    const t = new Topology(consensus);
-    this.topologies.set(epoch, t);
-    if (epoch !== this.epoch) return;
+  private setConsensus(t: Topology, epoch: number): void {
+    const consensus = t.consensus;
+    if (epoch !== this.runtime.epoch) return;
     const layer = t.layerOf(this.nodeId);
     if (layer !== this.lastLayer) {
       this.lastLayer = layer;
@@ -369,17 +283,12 @@ export class MixNode {
   }
 
   private topologyNow(): Topology | undefined {
-    return this.topologies.get(this.epoch) ?? (this.inGrace ? this.topologies.get(this.epoch - 1) : undefined);
+    return this.runtime.current();
   }
 
   /** Topologies a packet may have been routed under: current, and the previous during grace. */
   private topologiesInForce(): Topology[] {
-    const out: Topology[] = [];
-    const cur = this.topologies.get(this.epoch);
-    if (cur) out.push(cur);
-    const prev = this.topologies.get(this.epoch - 1);
-    if (prev && (this.inGrace || !cur)) out.push(prev);
-    return out;
+    return this.runtime.inForce();
   }
 
   // --- links ---
@@ -431,24 +340,5 @@ export class MixNode {
       return this.peers.send(next.node, item.packet);
     }
     return reason;
-  }
-
-  // --- timers ---
-
-  private after(ms: number, fn: () => unknown): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      Promise.resolve()
-        .then(fn)
-        .catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'mix node task failed'));
-    }, Math.min(ms, 2 ** 31 - 1));
-    this.timers.add(t);
-  }
-
-  private every(ms: number, fn: () => unknown): void {
-    this.after(ms, async () => {
-      await fn();
-      if (!this.stopped) this.every(ms, fn);
-    });
   }
 }

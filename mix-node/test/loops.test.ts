@@ -7,7 +7,7 @@ import { seededRng } from '@strata/core/sched/rng';
 import { DEFAULT_GEOMETRY as g, generateNodeKeyPair, geometryHash, unwrapPacket } from 'sphinx-packet-ts';
 import { LoopSender } from '../src/loops.js';
 import { MixMetrics } from '../src/metrics.js';
-import { Topology } from '../src/topology.js';
+import { Topology } from '@strata/core/node/topology';
 
 const EPOCH = 5;
 

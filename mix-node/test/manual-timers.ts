@@ -1,5 +1,5 @@
 // A hand-driven clock for deterministic queue tests: time moves only when the test calls advance().
-import type { DelayQueueTimers } from '../src/delay-queue.js';
+import type { DelayQueueTimers } from '@strata/core/node/delay-queue';
 
 export class ManualTimers implements DelayQueueTimers {
   private t = 0;

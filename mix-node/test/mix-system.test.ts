@@ -16,7 +16,7 @@ import { dialLink } from '@strata/core/link/dial';
 import { createLinkListener, type LinkListener } from '@strata/core/link/listener';
 import { generateLinkKeyPair } from '@strata/core/link/x25519';
 import { createPacket, DEFAULT_GEOMETRY, generateNodeKeyPair, unwrapPacket, type PathHop } from 'sphinx-packet-ts';
-import { AuthorityFixture } from './authority-fixture.js';
+import { AuthorityFixture } from '../../core/test/node/authority-fixture.js';
 import { waitFor } from './manual-timers.js';
 import { MixProcess } from './mix-process.js';
 

@@ -3,11 +3,12 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { wellKnownSigningBytes as sharedWellKnownSigningBytes } from '@strata/core/provider-protocol';
 import type { DropboxStore } from './dropbox-store.js';
 import { MAX_ACK_IDS } from './dropbox-store.js';
-import { ProviderError } from './errors.js';
+import { ProviderError, ProviderValidationError } from './errors.js';
 import type { ProviderMetrics } from './metrics.js';
 import { ed25519PublicKey, generateEd25519KeyPair, listDigest, u64, type RequestVerifier } from './request-signing.js';
 import { MAX_SURBS_PER_REQUEST, type SurbRegistry } from './surb-registry.js';
 import type { TlsMaterial } from './tls.js';
+import type { LinkKeyRegistry } from './link-key-registry.js';
 
 /** What /.well-known/strata serves (docs/spec/provider.md §Auto-configuration). */
 export interface WellKnownDocument {
@@ -36,6 +37,8 @@ export interface ClientApiOptions {
   readonly wellKnown: () => WellKnownDocument;
   /** The provider's Ed25519 identity key: signs the well-known document (header `x-strata-signature`). */
   readonly identityKey: KeyObject;
+  /** Where a device registration's optional `linkKey` goes (absent: the field is refused). */
+  readonly linkKeys?: LinkKeyRegistry;
 }
 
 export const WELL_KNOWN_SIGNATURE_HEADER = 'x-strata-signature';
@@ -128,19 +131,28 @@ export async function buildClientApi(opts: ClientApiOptions): Promise<FastifyIns
     return reply.type('application/json').header(WELL_KNOWN_SIGNATURE_HEADER, signature.toString('base64url')).send(body);
   });
 
-  app.post<{ Body: SignedBody & { account: string; device: string; accountSignature: string; deviceSignature: string } }>(
+  app.post<{ Body: SignedBody & { account: string; device: string; linkKey?: string; accountSignature: string; deviceSignature: string } }>(
     '/v1/devices',
-    { schema: { body: bodySchema({ account: KEY, device: KEY, timestampMs: TIMESTAMP, nonce: NONCE, accountSignature: SIG, deviceSignature: SIG }), response: errorResponses } },
+    {
+      schema: {
+        // linkKey (optional): the X25519 static key this device presents on the provider link (§2).
+        body: { ...bodySchema({ account: KEY, device: KEY, timestampMs: TIMESTAMP, nonce: NONCE, accountSignature: SIG, deviceSignature: SIG }), properties: { account: KEY, device: KEY, linkKey: KEY, timestampMs: TIMESTAMP, nonce: NONCE, accountSignature: SIG, deviceSignature: SIG } },
+        response: errorResponses,
+      },
+    },
     async (req, reply) => {
       const b = req.body;
       const account = dec(b.account);
       const device = dec(b.device);
+      const linkKey = b.linkKey === undefined ? undefined : dec(b.linkKey);
+      if (linkKey && !opts.linkKeys) throw new ProviderValidationError('link_key', 'this provider takes no link keys (it is not in the mixnet)');
       // Both keys sign: the account authorises the device, the device proves it holds its key.
-      await verifier.verifyAsync('register-device', [account, device], b.timestampMs, dec(b.nonce), [
+      await verifier.verifyAsync('register-device', linkKey ? [account, device, linkKey] : [account, device], b.timestampMs, dec(b.nonce), [
         { key: ed25519PublicKey(account), signature: dec(b.accountSignature) },
         { key: ed25519PublicKey(device), signature: dec(b.deviceSignature) },
       ]);
       const r = await store.registerDevice(account, device);
+      if (linkKey && opts.linkKeys) await opts.linkKeys.register(linkKey, account);
       return reply.status(r.created ? 201 : 200).send(r);
     },
   );

@@ -19,13 +19,18 @@ function fresh(opts: SignOptions): { ts: number; nonce: Uint8Array } {
   return { ts: opts.timestampMs ?? Date.now(), nonce };
 }
 
-/** POST /v1/devices body: signed by the account key and by the new device's key. */
-export function registerDeviceRequest(account: Ed25519KeyPair, device: Ed25519KeyPair, opts: SignOptions = {}): Record<string, unknown> {
+/**
+ * POST /v1/devices body: signed by the account key and by the new device's key. `linkKey` (X25519
+ * public key the device presents on the provider link) is then a third signed field.
+ */
+export function registerDeviceRequest(account: Ed25519KeyPair, device: Ed25519KeyPair, opts: SignOptions & { linkKey?: Uint8Array } = {}): Record<string, unknown> {
   const { ts, nonce } = fresh(opts);
-  const fields = [account.publicKey, device.publicKey];
+  if (opts.linkKey !== undefined) assertBytes('linkKey', opts.linkKey, 32);
+  const fields = opts.linkKey ? [account.publicKey, device.publicKey, opts.linkKey] : [account.publicKey, device.publicKey];
   return {
     account: b64(account.publicKey),
     device: b64(device.publicKey),
+    ...(opts.linkKey ? { linkKey: b64(opts.linkKey) } : {}),
     timestampMs: ts,
     nonce: b64(nonce),
     accountSignature: b64(signRequest(account.privateKey, 'register-device', fields, ts, nonce)),

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ProviderConfigError } from './errors.js';
+import { parseMixnetConfig, type MixnetConfig } from './mixnet-config.js';
 
 /**
  * Provider configuration: defaults → validation with path-prefixed errors → frozen object.
@@ -20,7 +21,7 @@ export interface ProviderConfig {
     readonly bodyLimitBytes: number;
   };
   readonly admin: {
-    /** Plain-HTTP loopback listener for /metrics and operator injection (POST /admin/store). */
+    /** Plain-HTTP loopback listener for /metrics and /healthz. */
     readonly enabled: boolean;
     readonly host: string;
     readonly port: number;
@@ -55,6 +56,8 @@ export interface ProviderConfig {
     readonly network: Readonly<Record<string, unknown>>;
   };
   readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  /** The provider in the mixnet (link listener, Sphinx, directory); null = dropboxes and API only. */
+  readonly mixnet: MixnetConfig | null;
 }
 
 export const DEFAULT_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -129,7 +132,7 @@ function bool(input: Obj, path: string, key: string, dflt: boolean): boolean {
 }
 
 function deepFreeze<T>(o: T): T {
-  if (typeof o === 'object' && o !== null) {
+  if (typeof o === 'object' && o !== null && !(o instanceof Uint8Array) && !Object.isFrozen(o)) {
     for (const v of Object.values(o)) deepFreeze(v);
     Object.freeze(o);
   }
@@ -140,7 +143,7 @@ function deepFreeze<T>(o: T): T {
 export function parseProviderConfig(raw: unknown): ProviderConfig {
   if (!isObj(raw)) throw new ProviderConfigError('provider: must be an object');
   const p = 'provider.';
-  rejectUnknown(raw, p, ['dataDir', 'name', 'api', 'admin', 'dropbox', 'auth', 'wellKnown', 'log']);
+  rejectUnknown(raw, p, ['dataDir', 'name', 'api', 'admin', 'dropbox', 'auth', 'wellKnown', 'log', 'mixnet']);
 
   const api = section(raw, p, 'api');
   rejectUnknown(api, `${p}api.`, ['host', 'port', 'publicUrl', 'tls', 'bodyLimitBytes']);
@@ -225,7 +228,11 @@ export function parseProviderConfig(raw: unknown): ProviderConfig {
       network: structuredClone(network),
     },
     log: { level: level as ProviderConfig['log']['level'] },
+    mixnet: parseMixnetConfig(raw.mixnet),
   };
+  if (config.mixnet && config.mixnet.geometry.userForwardPayloadLength !== config.dropbox.messageBytes) {
+    throw new ProviderConfigError(`${p}dropbox.messageBytes: must equal mixnet.geometry.userForwardPayloadLength (${config.mixnet.geometry.userForwardPayloadLength}): a dropbox stores the payload body (payload.md §2)`);
+  }
   return deepFreeze(config);
 }
 

@@ -53,7 +53,7 @@ export class UnknownDeviceError extends ProviderError {
 export class QuotaExceededError extends ProviderError {
   override name = 'QuotaExceededError';
   override readonly status = 429;
-  constructor(reason: 'alias_quota' | 'accounts' | 'account_aliases' | 'account_devices' | 'surb_quota', limit: number) {
+  constructor(reason: 'alias_quota' | 'accounts' | 'account_aliases' | 'account_devices' | 'account_link_keys' | 'surb_quota', limit: number) {
     super(reason, `quota exceeded (${reason}): limit is ${limit}`);
   }
 }

@@ -14,15 +14,20 @@ import { ReplayCache } from './replay-cache.js';
 import { RequestVerifier, ed25519PrivateKey } from './request-signing.js';
 import { SurbRegistry } from './surb-registry.js';
 import { ensureSelfSignedCert, readTlsFiles } from './tls.js';
+import { LinkKeyRegistry } from './link-key-registry.js';
+import { ProviderMixnet } from './mixnet.js';
+import type { DirectoryClient } from '@strata/core/node/directory-client';
 
 export interface ProviderStartOptions {
   readonly logger?: Logger;
+  /** Directory access for the mixnet side (default: HTTP to config.mixnet.directory.authorities). */
+  readonly directory?: DirectoryClient;
 }
 
 /**
  * A running provider: durable dropboxes, the SURB registry, the client HTTPS API, the operator
- * listener and the TTL sweeper. Mixnet ingress/egress (Sphinx, link) attach next round through
- * `store.store(...)`, `surbs.lookup(...)` and `metrics.acksSent`.
+ * listener, the TTL sweeper and, when `config.mixnet` is set, its place in the mixnet
+ * (ProviderMixnet: link listener, Sphinx ingress/egress, SURB-ACKs, anonymous polls, directory).
  */
 export class Provider {
   #sweeper: NodeJS.Timeout | undefined;
@@ -38,6 +43,10 @@ export class Provider {
     readonly log: Logger,
     private readonly api: FastifyInstance,
     private readonly admin: FastifyInstance | undefined,
+    /** The mixnet side, or undefined when `config.mixnet` is null. */
+    readonly mixnet: ProviderMixnet | undefined,
+    /** Client link keys admitted on the link (undefined without mixnet). */
+    readonly linkKeys: LinkKeyRegistry | undefined,
   ) {}
 
   static async start(config: ProviderConfig, options: ProviderStartOptions = {}): Promise<Provider> {
@@ -73,6 +82,7 @@ export class Provider {
       notBeforeMs: Date.now(),
       replayCache: new ReplayCache(config.auth.timestampWindowMs, config.auth.maxNonces),
     });
+    const linkKeys = config.mixnet ? new LinkKeyRegistry(opened.env, opened.commit, d.maxDevicesPerAccount) : undefined;
     let apiUrl = config.api.publicUrl ?? '';
     const wellKnown = (): WellKnownDocument => ({
       version: 1,
@@ -90,24 +100,41 @@ export class Provider {
     });
     let api: FastifyInstance | undefined;
     let admin: FastifyInstance | undefined;
+    let mixnet: ProviderMixnet | undefined;
     try {
-      api = await buildClientApi({ tls, bodyLimitBytes: config.api.bodyLimitBytes, store: opened, surbs, verifier, metrics, wellKnown, identityKey: ed25519PrivateKey(keys.identitySeed, keys.identityPublicKey) });
+      api = await buildClientApi({ tls, bodyLimitBytes: config.api.bodyLimitBytes, store: opened, surbs, verifier, metrics, wellKnown, identityKey: ed25519PrivateKey(keys.identitySeed, keys.identityPublicKey), ...(linkKeys ? { linkKeys } : {}) });
       await api.listen({ host: config.api.host, port: config.api.port });
       const port = (api.server.address() as AddressInfo).port;
       if (!config.api.publicUrl) apiUrl = `https://${config.api.tls.hostnames[0]}:${port}`;
       log.info({ port }, 'api listening');
       if (config.admin.enabled) {
-        admin = await buildAdminApi(opened, metrics, config.api.bodyLimitBytes);
+        admin = await buildAdminApi(metrics);
         await admin.listen({ host: config.admin.host, port: config.admin.port });
         log.info({ port: (admin.server.address() as AddressInfo).port }, 'admin listening');
       }
+      if (config.mixnet && linkKeys) {
+        mixnet = await ProviderMixnet.start({
+          config: config.mixnet,
+          dataDir: config.dataDir,
+          keys,
+          store: opened,
+          surbs,
+          linkKeys,
+          verifier,
+          metrics,
+          logger: log,
+          apiUrl: () => apiUrl,
+          ...(options.directory ? { directory: options.directory } : {}),
+        });
+      }
     } catch (err) {
+      await mixnet?.stop();
       await api?.close();
       await admin?.close();
       await opened.close();
       throw err;
     }
-    const p = new Provider(config, keys, opened, surbs, metrics, log, api, admin);
+    const p = new Provider(config, keys, opened, surbs, metrics, log, api, admin, mixnet, linkKeys);
     p.#sweeper = setInterval(() => p.#sweep(), d.sweepIntervalMs);
     p.#sweeper.unref();
     return p;
@@ -142,6 +169,7 @@ export class Provider {
     this.#stopped = true;
     clearInterval(this.#sweeper);
     await this.api.close();
+    await this.mixnet?.stop();
     await this.admin?.close();
     await this.#sweeping;
     await this.store.close();

@@ -19,7 +19,7 @@ export function simCommand(name = 'strata-sim'): Command {
         const m = s.metrics;
         process.stdout.write(
           `${sc.name}: ${s.messages.sent} messages, ${s.events} events in ${s.wall.seconds.toFixed(2)} s; ` +
-            `entropy ${m.messageEntropyBits.mean?.toFixed(3) ?? '-'} bits (Eq. 5: ${m.messageEntropyEq5Bits.mean?.toFixed(3)}), latency p50 ${m.latencyMs.median?.toFixed(1)} ms → ${o.out}\n`,
+            `entropy ${m.messageEntropyBits.mean?.toFixed(3) ?? '-'} bits (error ≤ ${s.notes.entropyErrorBoundMaxBits?.toFixed(4) ?? '-'}), latency p50 ${m.latencyMs.median?.toFixed(1)} ms → ${o.out}\n`,
         );
       }
     });

@@ -13,8 +13,9 @@ import {
 import { SendScheduler, type SendEvent } from '@strata/client-lib/send-scheduler';
 import type { Scenario } from './scenario.js';
 import type { Trace } from './trace.js';
-import { DeliveredMass, h2, MassTracker } from './mass-tracker.js';
-import { F64Vec } from './vec.js';
+import { DeliveredMass, MassTracker } from './mass-tracker.js';
+import { ForwardEntropy, PoolLog, type ForwardEntropyResult } from './forward-entropy.js';
+import { F64Vec, I32Vec } from './vec.js';
 import { analyseDisclosure, type DisclosureResult } from './disclosure.js';
 
 const EV_ARRIVE = 0;
@@ -36,12 +37,17 @@ export interface MessageColumns {
   recipient: Int32Array;
   sentMs: Float64Array;
   deliveredMs: Float64Array;
-  /** Backward entropy over the network's input messages (generalised Loopix Eq. 5), bits. */
+  /**
+   * Exact forward entropy (bits) of every message: the distribution over the network's outgoing
+   * messages that could be it (mass propagation, Loopix App. A / MiXiM), see {@link ForwardEntropy}.
+   */
   entropy: Float64Array;
   minEntropy: Float64Array;
-  /** Forward entropy over outgoing messages (mass propagation) for tracked targets; NaN otherwise. */
-  targetEntropy: Float64Array;
-  targetMinEntropy: Float64Array;
+  /** Bound (bits) on |true − reported entropy| from pruned mass. */
+  entropyErrorBound: Float64Array;
+  /** Cross-check: the online MassTracker's entropy for `trackedTargets` sampled messages; NaN otherwise. */
+  referenceEntropy: Float64Array;
+  referenceMinEntropy: Float64Array;
   /** Entropy over senders (when metrics.senderAnonymity); NaN otherwise. */
   senderAnonymity: Float64Array;
   /** |ln(p0/p1)| for messages of the two challenge senders; NaN otherwise, Infinity when one is 0. */
@@ -53,13 +59,16 @@ export interface RepResult {
   seed: number;
   simulatedMs: number;
   events: number;
+  /** Packet-hop events: a packet arriving at a node (provider or mix) plus a packet leaving one. */
   packetHops: number;
+  packetArrivals: number;
+  packetDepartures: number;
   packets: { real: number; drop: number; loop: number; mixLoop: number; flood: number; blocked: number };
   messagesSent: number;
   messagesDelivered: number;
   columns: MessageColumns;
-  /** Per corruption variant: mean exact entropy of tracked targets, mean Eq. 5 entropy, compromised paths. */
-  variants: { fraction: number; meanTargetEntropy: number; meanEntropy: number; compromisedPaths: number }[];
+  /** Per corruption variant: mean exact entropy of every message, compromised-path fraction. */
+  variants: { fraction: number; meanEntropy: number; compromisedPaths: number }[];
   poolHist: Float64Array;
   mixLoadPerS: Float64Array;
   nMinusOne: { detectionMs: number | null; falseAlarms: number; targetEntropy: number | null; blocked: number } | null;
@@ -112,8 +121,9 @@ export class Engine implements Clock {
   private readonly providerCorrupt: Uint8Array; // P
   private readonly obs: Int32Array; // adversary's view of pool sizes
   private readonly qlen: Int32Array; // real packets being delayed
-  private readonly hD: Float64Array; // N·K: entropy of the pool's uniform-member distribution
-  private readonly pD: Float64Array; // N·K: its largest probability
+  /** Per corruption variant: the observer's log of honest pools, for exact entropy after the run. */
+  private readonly logs: PoolLog[];
+  private readonly rank: Int32Array;
   private readonly arrivalsInWindow: Float64Array;
   readonly poolHist = new Float64Array(POOL_HIST_BINS);
 
@@ -127,8 +137,7 @@ export class Engine implements Clock {
   private pMsg = new Int32Array(0);
   private pSrc = new Int32Array(0);
   private pSent = new Float64Array(0);
-  private pH = new Float64Array(0);
-  private pP = new Float64Array(0);
+  private pDep = new Int32Array(0); // cap·K: last logged departure per variant, −1 before any pool
   private freeList: number[] = [];
   private readonly tmpPath: number[] = [];
   private readonly tmpDelays: Float64Array;
@@ -138,19 +147,20 @@ export class Engine implements Clock {
   private readonly mRecipient = new F64Vec();
   private readonly mSent = new F64Vec();
   private readonly mDeliv = new F64Vec();
-  private readonly mH = new F64Vec();
-  private readonly mMinH = new F64Vec();
+  /** Per variant: where each message first entered an honest pool (pool, position), −1 if never. */
+  private readonly mEntryPool: I32Vec[] = [];
+  private readonly mEntryPos: I32Vec[] = [];
   private readonly mTarget = new F64Vec(); // index into targets or -1
   private readonly mSA = new F64Vec();
   private readonly mEps = new F64Vec();
-  /** Delivered masses per corruption variant and tracked target: targets[v][i]. */
-  private readonly targets: DeliveredMass[][] = [];
+  /** Delivered masses of the tracked targets (reference tracker, scenario's own corruption). */
+  private readonly targets: DeliveredMass[] = [];
   private readonly targetMsg: number[] = [];
   private readonly trackStride: number;
   private windowMsgs = 0;
 
-  /** One mass tracker per corruption variant (the corrupt set decides where masses mix). */
-  private readonly fwd: MassTracker[];
+  /** Reference mass tracker for sampled targets (variant 0). */
+  private readonly fwd: MassTracker;
   private readonly users: MassTracker | null;
   private readonly challenge: [number, number];
 
@@ -161,11 +171,10 @@ export class Engine implements Clock {
 
   // Counters.
   events = 0;
-  packetHops = 0;
+  packetArrivals = 0;
+  packetDepartures = 0;
   private readonly counts = { real: 0, drop: 0, loop: 0, mixLoop: 0, flood: 0, blocked: 0 };
-  private readonly variantEntropySum: Float64Array;
   private readonly variantCompromised: Float64Array;
-  private variantDelivered = 0;
   private windowSent = 0;
   private windowDelivered = 0;
 
@@ -176,7 +185,7 @@ export class Engine implements Clock {
   private attackTarget = -1;
   /** How long the (n−1) attacker floods before letting its target in: 10 mean hop delays. */
   private readonly flushMs: number;
-  private attackTargetEntropy: number | null = null;
+  private attackEntry: [number, number] | null = null;
   private attackBlocked = 0;
   private readonly loopSent = new F64Vec();
   private readonly loopReturned: number[] = [];
@@ -257,18 +266,22 @@ export class Engine implements Clock {
       this.providerCorrupt[porder[i]] = 1;
       for (let v = 0; v < this.K; v++) this.corrupt[porder[i] * this.K + v] = 1;
     }
-    this.variantEntropySum = new Float64Array(this.K);
     this.variantCompromised = new Float64Array(this.K);
 
     this.obs = new Int32Array(this.N);
     this.qlen = new Int32Array(this.N);
-    this.hD = new Float64Array(this.N * this.K);
-    this.pD = new Float64Array(this.N * this.K).fill(1);
+    this.logs = Array.from({ length: this.K }, () => new PoolLog(this.N));
+    for (let v = 0; v < this.K; v++) {
+      this.mEntryPool.push(new I32Vec());
+      this.mEntryPos.push(new I32Vec());
+    }
+    // Sweep order for the entropy computation: ingress providers, then layers in order.
+    this.rank = new Int32Array(this.N);
+    for (let n = P; n < this.N; n++) this.rank[n] = 1 + Math.floor((n - P) / W);
     this.arrivalsInWindow = new Float64Array(this.N);
     this.grow(1024);
 
-    this.fwd = Array.from({ length: this.K }, () => new MassTracker(this.N));
-    for (let v = 0; v < this.K; v++) this.targets.push([]);
+    this.fwd = new MassTracker(this.N);
     this.users = sc.metrics.senderAnonymity ? new MassTracker(this.N) : null;
     this.challenge = [sc.metrics.challengeSenders[0], sc.metrics.challengeSenders[1]];
 
@@ -423,8 +436,10 @@ export class Engine implements Clock {
     this.mRecipient.push(r);
     this.mSent.push(NaN);
     this.mDeliv.push(NaN);
-    this.mH.push(NaN);
-    this.mMinH.push(NaN);
+    for (let v = 0; v < this.K; v++) {
+      this.mEntryPool[v].push(-1);
+      this.mEntryPos[v].push(0);
+    }
     this.mTarget.push(-1);
     this.mSA.push(NaN);
     this.mEps.push(NaN);
@@ -470,10 +485,7 @@ export class Engine implements Clock {
     }
     if (this.sc.providerMixing) this.pDelay[base] = this.tmpDelays[0];
     const K = this.K;
-    for (let v = 0; v < K; v++) {
-      this.pH[pk * K + v] = 0;
-      this.pP[pk * K + v] = 1;
-    }
+    for (let v = 0; v < K; v++) this.pDep[pk * K + v] = -1;
     if (this.users !== null) this.users.attach(pk, u, 1);
     if (kind === KIND_REAL) {
       this.mSent.data[msg] = t;
@@ -489,10 +501,8 @@ export class Engine implements Clock {
           const ti = this.targetMsg.length;
           this.mTarget.data[msg] = ti;
           this.targetMsg.push(msg);
-          for (let v = 0; v < K; v++) {
-            this.fwd[v].attach(pk, ti, 1);
-            this.targets[v].push(new DeliveredMass());
-          }
+          this.fwd.attach(pk, ti, 1);
+          this.targets.push(new DeliveredMass());
         }
       }
     }
@@ -536,7 +546,9 @@ export class Engine implements Clock {
       this.loopReturned.push(0);
     } else this.pMsg[pk] = -1;
     // The adversary sees a packet leave the mix: it takes a share of the pool like any departure.
-    this.departAccounting(node, pk, true);
+    for (let v = 0; v < this.K; v++) this.pDep[pk * this.K + v] = -1;
+    this.packetDepartures++;
+    this.departAccounting(node, pk);
     this.pHop[pk] = 1;
     this.heap.push(this.t + this.link(), pk * EV_SHIFT + EV_ARRIVE);
   }
@@ -571,7 +583,7 @@ export class Engine implements Clock {
     const h = this.pHop[pk];
     const node = this.pPath[pk * this.S + h];
     const kind = this.pKind[pk];
-    this.packetHops++;
+    this.packetArrivals++;
     if (this.attackActive && node === this.attackNode && kind !== KIND_FLOOD) {
       // (n−1): the attacker holds every packet bound for the mix except one real target.
       // The attacker lets one real packet in once the honest pool has had time to flush.
@@ -604,8 +616,12 @@ export class Engine implements Clock {
       }
       this.qlen[node]++;
       this.arriveAccounting(node, pk);
+      if (pk === this.attackTarget && node === this.attackNode && this.attackEntry === null) {
+        this.attackEntry = [node, this.logs[0].depCount[node]];
+      }
       this.heap.push(t + this.pDelay[pk * this.S + h], pk * EV_SHIFT + EV_DEPART);
     } else {
+      this.packetDepartures++;
       this.pHop[pk] = h + 1;
       this.heap.push(t + this.link(), pk * EV_SHIFT + EV_ARRIVE);
     }
@@ -615,69 +631,52 @@ export class Engine implements Clock {
     const h = this.pHop[pk];
     const node = this.pPath[pk * this.S + h];
     this.qlen[node]--;
-    this.departAccounting(node, pk, false);
-    if (pk === this.attackTarget && node === this.attackNode) {
-      this.attackTargetEntropy = this.pH[pk * this.K];
-      this.attackTarget = -2; // one target per run
-    }
+    this.packetDepartures++;
+    this.departAccounting(node, pk);
+    if (pk === this.attackTarget && node === this.attackNode) this.attackTarget = -2; // one target per run
     this.pHop[pk] = h + 1;
     this.heap.push(this.t + this.link(), pk * EV_SHIFT + EV_ARRIVE);
   }
 
   /**
-   * Loopix Appendix A, Eq. 5, applied per arrival: the adversary's distribution D over "which input is
-   * a uniformly chosen pool member" becomes (1/k)·(arrival's own distribution) + (1−1/k)·D, so
-   * H(D) ← H2(1/k) + (1/k)·h_in + (1−1/k)·H(D) (inputs with disjoint origins), and a departure — by
-   * memorylessness a uniform pool member — carries D out. Removing a uniform member leaves D unchanged.
+   * An arrival the observer sees at a mixing node (mix, mixing ingress provider, or a mix loop back
+   * at its mix). Per corruption variant, at an honest node: the log links the packet's previous
+   * honest departure to this pool, or records where a real message first enters an honest pool.
    */
   private arriveAccounting(node: number, pk: number): void {
-    if (this.pKind[pk] === KIND_FLOOD) return; // the attacker knows its own packets
-    const k = ++this.obs[node];
+    const kind = this.pKind[pk];
+    if (kind === KIND_FLOOD) return; // the attacker knows its own packets
+    this.obs[node]++;
     const K = this.K;
     const nb = node * K;
     const pb = pk * K;
-    if (k === 1) {
-      for (let v = 0; v < K; v++) {
-        this.hD[nb + v] = this.pH[pb + v];
-        this.pD[nb + v] = this.pP[pb + v];
-      }
-    } else {
-      const w = 1 / k;
-      const hw = h2(w);
-      for (let v = 0; v < K; v++) {
-        this.hD[nb + v] = hw + w * this.pH[pb + v] + (1 - w) * this.hD[nb + v];
-        const a = w * this.pP[pb + v];
-        const b = (1 - w) * this.pD[nb + v];
-        this.pD[nb + v] = a > b ? a : b;
+    for (let v = 0; v < K; v++) {
+      if (this.corrupt[nb + v] !== 0) continue; // a corrupt node links input to output
+      const log = this.logs[v];
+      const prev = this.pDep[pb + v];
+      if (prev >= 0) log.enter(prev, node);
+      else if (kind === KIND_REAL) {
+        const msg = this.pMsg[pk];
+        this.mEntryPool[v].data[msg] = node;
+        this.mEntryPos[v].data[msg] = log.depCount[node];
       }
     }
-    for (let v = 0; v < K; v++) if (this.corrupt[nb + v] === 0) this.fwd[v].merge(node, pk);
+    if (this.corrupt[nb] === 0) this.fwd.merge(node, pk);
     if (this.users !== null && this.corrupt[nb] === 0) this.users.merge(node, pk);
   }
 
-  private departAccounting(node: number, pk: number, fresh: boolean): void {
-    const K = this.K;
-    const pb = pk * K;
+  /** A departure the observer sees: at an honest node, one uniform draw from the k packets it sees. */
+  private departAccounting(node: number, pk: number): void {
     if (this.pKind[pk] === KIND_FLOOD) return;
     const k = this.obs[node];
-    if (k === 0) {
-      for (let v = 0; v < K; v++) {
-        this.pH[pb + v] = 0;
-        this.pP[pb + v] = 1;
-      }
-      return;
-    }
+    if (k === 0) return; // a fresh loop from a pool the observer knows is empty: no one's mass
+    const K = this.K;
     const nb = node * K;
+    const pb = pk * K;
     for (let v = 0; v < K; v++) {
-      if (this.corrupt[nb + v] === 0) {
-        this.pH[pb + v] = this.hD[nb + v];
-        this.pP[pb + v] = this.pD[nb + v];
-      } else if (fresh) {
-        this.pH[pb + v] = 0;
-        this.pP[pb + v] = 1;
-      }
+      if (this.corrupt[nb + v] === 0) this.pDep[pb + v] = this.logs[v].depart(node, k);
     }
-    for (let v = 0; v < K; v++) if (this.corrupt[nb + v] === 0) this.fwd[v].draw(node, pk, k);
+    if (this.corrupt[nb] === 0) this.fwd.draw(node, pk, k);
     if (this.users !== null && this.corrupt[nb] === 0) this.users.draw(node, pk, k);
     this.obs[node] = k - 1;
   }
@@ -687,12 +686,15 @@ export class Engine implements Clock {
     const t = this.t;
     // Masses reaching an output: a corrupt provider recognises drops, so their mass is excluded.
     const excluded = kind === KIND_DROP && this.providerCorrupt[node] === 1;
-    for (let v = 0; v < this.K; v++) {
-      const masses = this.fwd[v].take(pk);
-      if (masses !== undefined && !excluded) {
-        const tv = this.targets[v];
-        for (let i = 0; i < masses.length; i += 2) tv[masses[i]].add(masses[i + 1]);
-      }
+    const K = this.K;
+    for (let v = 0; v < K; v++) {
+      const rec = this.pDep[pk * K + v];
+      if (rec >= 0) this.logs[v].leave(rec, excluded);
+    }
+    const masses = this.fwd.take(pk);
+    if (masses !== undefined && !excluded) {
+      const tv = this.targets;
+      for (let i = 0; i < masses.length; i += 2) tv[masses[i]].add(masses[i + 1]);
     }
     const userMass = this.users !== null ? this.users.take(pk) : undefined;
     const sda = this.sda;
@@ -710,15 +712,8 @@ export class Engine implements Clock {
     }
     if (kind !== KIND_REAL) return;
     const msg = this.pMsg[pk];
-    const K = this.K;
     this.mDeliv.data[msg] = t;
-    this.mH.data[msg] = this.pH[pk * K];
-    this.mMinH.data[msg] = -Math.log2(this.pP[pk * K]);
-    if (this.pSent[pk] >= this.warmMs) {
-      this.windowDelivered++;
-      this.variantDelivered++;
-      for (let v = 0; v < K; v++) this.variantEntropySum[v] += this.pH[pk * K + v];
-    }
+    if (this.pSent[pk] >= this.warmMs) this.windowDelivered++;
     if (userMass !== undefined) {
       let z = 0;
       let p0 = 0;
@@ -766,7 +761,7 @@ export class Engine implements Clock {
   }
 
   private release(pk: number): void {
-    for (let v = 0; v < this.K; v++) this.fwd[v].take(pk);
+    this.fwd.take(pk);
     if (this.users !== null) this.users.take(pk);
     this.freeList.push(pk);
   }
@@ -798,8 +793,7 @@ export class Engine implements Clock {
     this.pMsg = g32(this.pMsg, cap);
     this.pSrc = g32(this.pSrc, cap);
     this.pSent = g64(this.pSent, cap);
-    this.pH = g64(this.pH, cap * K);
-    this.pP = g64(this.pP, cap * K);
+    this.pDep = g32(this.pDep, cap * K);
     for (let i = cap - 1; i >= old; i--) this.freeList.push(i);
     this.cap = cap;
   }
@@ -822,7 +816,7 @@ export class Engine implements Clock {
     for (let j = 0; j < ids.length; j++) {
       const ti = this.mTarget.data[ids[j]];
       if (ti >= 0) {
-        const d = this.targets[0][ti];
+        const d = this.targets[ti];
         // Report only targets whose mass essentially all reached outputs before the run ended.
         if (d.total > 0.99) {
           targetH[j] = d.entropy();
@@ -835,12 +829,33 @@ export class Engine implements Clock {
     for (let m = 0; m < mixLoad.length; m++) mixLoad[m] = (this.arrivalsInWindow[this.P + m] * 1000) / windowMs;
     const fractions = [this.sc.adversary.corruptMixFraction, ...this.sc.metrics.corruptSweep];
     const sda = this.sda;
+    // Exact forward entropy of every window message, per corruption variant (variant 0 in full).
+    const pick = (a: I32Vec): Int32Array => {
+      const out = new Int32Array(ids.length);
+      for (let j = 0; j < ids.length; j++) out[j] = a.data[ids[j]];
+      return out;
+    };
+    let exact: ForwardEntropyResult | null = null;
+    let attackEntropy: number | null = null;
+    const variantMean = new Float64Array(this.K);
+    for (let v = 0; v < this.K; v++) {
+      const fe = new ForwardEntropy(this.logs[v], this.rank, this.sc.metrics.entropyPruneMass);
+      const res = fe.computeAll(pick(this.mEntryPool[v]), pick(this.mEntryPos[v]));
+      variantMean[v] = meanFinite(res.entropy);
+      if (v === 0) {
+        exact = res;
+        if (this.attackEntry !== null) attackEntropy = fe.singlePoolEntropy(this.attackEntry[0], this.attackEntry[1]);
+      }
+    }
+    const ex = exact as ForwardEntropyResult;
     return {
       rep: this.rep,
       seed: this.seed,
       simulatedMs: this.t,
       events: this.events,
-      packetHops: this.packetHops,
+      packetHops: this.packetArrivals + this.packetDepartures,
+      packetArrivals: this.packetArrivals,
+      packetDepartures: this.packetDepartures,
       packets: { ...this.counts },
       messagesSent: this.windowSent,
       messagesDelivered: this.windowDelivered,
@@ -849,24 +864,24 @@ export class Engine implements Clock {
         recipient: Int32Array.from(this.mRecipient.toArray(ids)),
         sentMs: this.mSent.toArray(ids),
         deliveredMs: this.mDeliv.toArray(ids),
-        entropy: this.mH.toArray(ids),
-        minEntropy: this.mMinH.toArray(ids),
-        targetEntropy: targetH,
-        targetMinEntropy: targetMinH,
+        entropy: ex.entropy,
+        minEntropy: ex.minEntropy,
+        entropyErrorBound: ex.errorBound,
+        referenceEntropy: targetH,
+        referenceMinEntropy: targetMinH,
         senderAnonymity: this.mSA.toArray(ids),
         epsilon: this.mEps.toArray(ids),
       },
       variants: fractions.map((fraction, v) => ({
         fraction,
-        meanTargetEntropy: meanComplete(this.targets[v]),
-        meanEntropy: this.variantDelivered > 0 ? this.variantEntropySum[v] / this.variantDelivered : NaN,
+        meanEntropy: variantMean[v],
         compromisedPaths: this.windowSent > 0 ? this.variantCompromised[v] / this.windowSent : NaN,
       })),
       poolHist: this.poolHist,
       mixLoadPerS: mixLoad,
       nMinusOne:
         this.attackNode >= 0
-          ? { detectionMs: this.detectionMs, falseAlarms: this.falseAlarms, targetEntropy: this.attackTargetEntropy, blocked: this.attackBlocked }
+          ? { detectionMs: this.detectionMs, falseAlarms: this.falseAlarms, targetEntropy: attackEntropy, blocked: this.attackBlocked }
           : null,
       disclosure:
         sda !== null
@@ -886,12 +901,11 @@ export class Engine implements Clock {
   }
 }
 
-/** Mean entropy of the targets whose mass (almost) all reached outputs. */
-function meanComplete(ds: DeliveredMass[]): number {
+function meanFinite(a: Float64Array): number {
   let s = 0;
   let n = 0;
-  for (const d of ds) if (d.total > 0.99) {
-    s += d.entropy();
+  for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i])) {
+    s += a[i];
     n++;
   }
   return n > 0 ? s / n : NaN;

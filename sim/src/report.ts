@@ -13,12 +13,12 @@ export async function writeMessagesCsv(file: string, reps: RepResult[]): Promise
   const out = createWriteStream(file);
   const write = (s: string): Promise<void> =>
     out.write(s) ? Promise.resolve() : new Promise<void>((res) => out.once('drain', () => res()));
-  await write('rep,sender,recipient,sent_ms,delivered_ms,latency_ms,eq5_entropy_bits,eq5_min_entropy_bits,entropy_bits,min_entropy_bits,sender_anonymity_bits,epsilon\n');
+  await write('rep,sender,recipient,sent_ms,delivered_ms,latency_ms,entropy_bits,min_entropy_bits,entropy_error_bound_bits,reference_entropy_bits,sender_anonymity_bits,epsilon\n');
   for (const r of reps) {
     const c = r.columns;
     let chunk = '';
     for (let i = 0; i < c.sentMs.length; i++) {
-      chunk += `${r.rep},${c.sender[i]},${c.recipient[i]},${num(c.sentMs[i])},${num(c.deliveredMs[i])},${num(c.deliveredMs[i] - c.sentMs[i])},${num(c.entropy[i])},${num(c.minEntropy[i])},${num(c.targetEntropy[i])},${num(c.targetMinEntropy[i])},${num(c.senderAnonymity[i])},${num(c.epsilon[i])}\n`;
+      chunk += `${r.rep},${c.sender[i]},${c.recipient[i]},${num(c.sentMs[i])},${num(c.deliveredMs[i])},${num(c.deliveredMs[i] - c.sentMs[i])},${num(c.entropy[i])},${num(c.minEntropy[i])},${num(c.entropyErrorBound[i])},${num(c.referenceEntropy[i])},${num(c.senderAnonymity[i])},${num(c.epsilon[i])}\n`;
       if (chunk.length > 1 << 16) {
         await write(chunk);
         chunk = '';
@@ -85,7 +85,7 @@ export function plots(sc: Readonly<Scenario>, reps: RepResult[], summary: Summar
     'entropy-vs-delay.svg': renderPlot({
       title: `${sc.name}: message entropy vs end-to-end delay`,
       xLabel: 'end-to-end latency of the message (ms, bin means)',
-      yLabel: 'entropy, Eq. 5 (bits)',
+      yLabel: 'mean message entropy (bits)',
       series: [{ name: 'mean entropy per latency bin', xs: evd.xs, ys: evd.ys }],
     }),
     'latency-cdf.svg': renderPlot({
@@ -104,8 +104,7 @@ export function plots(sc: Readonly<Scenario>, reps: RepResult[], summary: Summar
       xLabel: 'fraction of corrupt mixes',
       yLabel: 'mean message entropy (bits)',
       series: [
-        { name: 'tracked targets (mass propagation)', xs: sweep.map((s) => s.fraction), ys: sweep.map((s) => s.meanEntropyBits ?? NaN), points: sweep.length < 3 },
-        { name: 'every message (Eq. 5 estimate)', xs: sweep.map((s) => s.fraction), ys: sweep.map((s) => s.meanEq5EntropyBits ?? NaN), dashed: true, points: sweep.length < 3 },
+        { name: 'every message (exact mass propagation)', xs: sweep.map((s) => s.fraction), ys: sweep.map((s) => s.meanEntropyBits ?? NaN), points: sweep.length < 3 },
       ],
     }),
   };

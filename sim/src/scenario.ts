@@ -40,7 +40,10 @@ export interface Scenario {
     nMinusOne: NMinusOne | null;
   };
   metrics: {
+    /** Messages also followed by the online reference tracker (cross-check of the exact every-message entropy). */
     trackedTargets: number;
+    /** Pool mass below which the every-message entropy computation stops (error bound reported). */
+    entropyPruneMass: number;
     senderAnonymity: boolean;
     challengeSenders: [number, number];
     disclosure: { target: number; roundMs: number } | null;
@@ -150,7 +153,8 @@ export const SCENARIO_SCHEMA = {
       additionalProperties: false,
       default: {},
       properties: {
-        trackedTargets: int({ minimum: 0, maximum: 100000, default: 50 }),
+        trackedTargets: int({ minimum: 0, maximum: 100000, default: 0 }),
+        entropyPruneMass: num({ exclusiveMinimum: 0, maximum: 0.01, default: 1e-5 }),
         senderAnonymity: { type: 'boolean', default: false },
         challengeSenders: { type: 'array', items: int({ minimum: 0 }), minItems: 2, maxItems: 2, default: [0, 1] },
         disclosure: {

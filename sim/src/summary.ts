@@ -8,15 +8,16 @@ export interface Summary {
   repetitions: number;
   messages: { sent: number; delivered: number };
   events: number;
+  /** Packet arrivals at nodes plus packets leaving nodes. */
   packetHops: number;
   packets: RepResult['packets'];
   metrics: Record<string, MetricStat>;
   /** Extra facts about metrics (fraction of infinite ε, identification failures). */
   notes: Record<string, number | null>;
   theory: Record<string, number>;
-  corruptSweep: { fraction: number; meanEntropyBits: number | null; meanEq5EntropyBits: number | null; compromisedPathFraction: number | null; theoryBL: number }[];
+  corruptSweep: { fraction: number; meanEntropyBits: number | null; compromisedPathFraction: number | null; theoryBL: number }[];
   /** Wall-clock fields: the only part that differs between identical runs. */
-  wall: { seconds: number; eventsPerSecond: number };
+  wall: { seconds: number; eventsPerSecond: number; packetHopsPerSecond: number };
 }
 
 const one = (x: number | null | undefined): Float64Array => Float64Array.of(x === null || x === undefined ? NaN : x);
@@ -47,14 +48,14 @@ export function summarise(sc: Readonly<Scenario>, reps: RepResult[], wallSeconds
   const epsCount = eps.reduce((a, e) => a + e.length, 0);
   const epsInf = eps.reduce((a, e) => a + e.filter((x) => x === Infinity).length, 0);
   const metrics: Record<string, MetricStat> = {
-    // Exact (MiXiM-style mass propagation) over the tracked target messages.
-    messageEntropyBits: metricStat(reps.map((r) => r.columns.targetEntropy)),
-    messageMinEntropyBits: metricStat(reps.map((r) => r.columns.targetMinEntropy)),
-    // Loopix Eq. 5 recursion for every message (exact for one mix; an upper bound across layers).
-    messageEntropyEq5Bits: metricStat(reps.map((r) => r.columns.entropy)),
-    messageMinEntropyEq5Bits: metricStat(reps.map((r) => r.columns.minEntropy)),
+    // Exact forward entropy (mass propagation, Loopix App. A / MiXiM) of every message.
+    messageEntropyBits: metricStat(reps.map((r) => r.columns.entropy)),
+    messageMinEntropyBits: metricStat(reps.map((r) => r.columns.minEntropy)),
+    messageEntropyErrorBoundBits: metricStat(reps.map((r) => r.columns.entropyErrorBound), true),
+    // The online reference tracker on `trackedTargets` sampled messages (cross-check).
+    referenceEntropyBits: metricStat(reps.map((r) => r.columns.referenceEntropy)),
     senderAnonymityBits: metricStat(reps.map((r) => r.columns.senderAnonymity)),
-    unlinkabilityEpsilon: metricStat(eps),
+    unlinkabilityEpsilon: metricStat(eps, false, 'bootstrap'),
     latencyMs: metricStat(latency, true),
     compromisedPathFraction: metricStat(reps.map((r) => one(r.variants[0].compromisedPaths))),
     bandwidthOverheadClient: metricStat(reps.map((r) => one((r.packets.drop + r.packets.loop) / r.packets.real))),
@@ -88,6 +89,7 @@ export function summarise(sc: Readonly<Scenario>, reps: RepResult[], wallSeconds
     },
     metrics,
     notes: {
+      entropyErrorBoundMaxBits: nul(reps.reduce((a, r) => Math.max(a, maxFinite(r.columns.entropyErrorBound)), -Infinity)),
       epsilonInfiniteFraction: epsCount > 0 ? epsInf / epsCount : null,
       nMinusOneFalseAlarms: reps.some((r) => r.nMinusOne !== null) ? reps.reduce((a, r) => a + (r.nMinusOne?.falseAlarms ?? 0), 0) : null,
       disclosureRounds: reps[0]?.disclosure?.rounds ?? null,
@@ -104,12 +106,15 @@ export function summarise(sc: Readonly<Scenario>, reps: RepResult[], wallSeconds
     },
     corruptSweep: fractions.map((fraction, v) => ({
       fraction,
-      meanEntropyBits: nul(reps.reduce((a, r) => a + r.variants[v].meanTargetEntropy, 0) / reps.length),
-      meanEq5EntropyBits: nul(reps.reduce((a, r) => a + r.variants[v].meanEntropy, 0) / reps.length),
+      meanEntropyBits: nul(reps.reduce((a, r) => a + r.variants[v].meanEntropy, 0) / reps.length),
       compromisedPathFraction: nul(reps.reduce((a, r) => a + r.variants[v].compromisedPaths, 0) / reps.length),
       theoryBL: fraction ** L,
     })),
-    wall: { seconds: wallSeconds, eventsPerSecond: wallSeconds > 0 ? reps.reduce((a, r) => a + r.events, 0) / wallSeconds : 0 },
+    wall: {
+      seconds: wallSeconds,
+      eventsPerSecond: wallSeconds > 0 ? reps.reduce((a, r) => a + r.events, 0) / wallSeconds : 0,
+      packetHopsPerSecond: wallSeconds > 0 ? reps.reduce((a, r) => a + r.packetHops, 0) / wallSeconds : 0,
+    },
   };
 }
 
@@ -120,3 +125,9 @@ export function deterministicPart(s: Summary): Omit<Summary, 'wall'> {
 }
 
 
+
+function maxFinite(a: Float64Array): number {
+  let m = -Infinity;
+  for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]) && a[i] > m) m = a[i];
+  return m;
+}

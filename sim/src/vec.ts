@@ -22,3 +22,25 @@ export class F64Vec {
     return out;
   }
 }
+
+/** Growable Int32Array (amortised doubling), for event logs. */
+export class I32Vec {
+  data: Int32Array;
+  length = 0;
+  constructor(cap = 1024) {
+    this.data = new Int32Array(cap);
+  }
+  push(x: number): number {
+    if (this.length === this.data.length) {
+      const d = new Int32Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data[this.length] = x;
+    return this.length++;
+  }
+  /** Copy of the used part. */
+  toArray(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
+}

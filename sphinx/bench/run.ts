@@ -53,9 +53,9 @@ function fixture(g: Geometry, backend: CryptoBackend, surb: boolean) {
   return { nodes, path };
 }
 
-export function benchSphinx(backend: CryptoBackend, scale: number): Figure[] {
+export function benchSphinx(backend: CryptoBackend, scale: number, label: string = backend.name): Figure[] {
   const out: Figure[] = [];
-  const b = backend.name;
+  const b = label;
   for (const g of [DEFAULT_GEOMETRY, Geometry.kem({ nrHops: 5, userForwardPayloadLength: 2000, withSurb: true })]) {
     const suffix = g.kind === 'kem' ? '_kem' : '';
     const { nodes, path } = fixture(g, backend, false);
@@ -78,7 +78,14 @@ export function benchSphinx(backend: CryptoBackend, scale: number): Figure[] {
 
 async function main(): Promise<void> {
   const print = (f: Figure) => console.log(JSON.stringify(f));
+  // native = the default native backend (libsodium X25519 when sodium-native loads, see stderr);
+  // native-openssl = the same with node:crypto's X25519, for comparison (fewer figures).
+  console.error(`native backend X25519: ${nativeBackend().x25519Engine}`);
   benchSphinx(nativeBackend(), 1).forEach(print);
+  if (nativeBackend().x25519Engine !== 'openssl') {
+    const keep = new Set(['create_packet_5hop', 'unwrap_forward_hop', 'surb_create_5hop']);
+    benchSphinx(nativeBackend('openssl'), 0.5, 'native-openssl').filter((f) => keep.has(f.name)).forEach(print);
+  }
   benchSphinx(portableBackend(), 0.05).filter((f) => !f.name.startsWith('aez')).forEach(print);
   // The AEZ engineer's own figures, once their bench exists.
   const aezBench = fileURLToPath(new URL('./aez.bench.ts', import.meta.url));

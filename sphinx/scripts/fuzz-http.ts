@@ -45,10 +45,15 @@ export function rawExchange(
   ep: HttpEndpoint,
   bytes: Uint8Array,
   opts: {
-    /** Send `chunk` bytes every `everyMs`; `endless`: then keep sending filler ('a') until closed. */
-    trickle?: { chunk: number; everyMs: number; endless?: boolean };
+    /**
+     * Send the first `after` bytes at once, then `chunk` bytes every `everyMs`; `endless`: then
+     * keep sending filler ('a') until the server closes.
+     */
+    trickle?: { chunk: number; everyMs: number; endless?: boolean; after?: number };
     keepOpen?: boolean;
     maxReplyBytes?: number;
+    /** Give up (destroy, status null, head 'client-timeout') after this long. */
+    clientTimeoutMs?: number;
   } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve) => {
@@ -58,10 +63,18 @@ export function rawExchange(
     const chunks: Buffer[] = [];
     let total = 0;
     let timer: NodeJS.Timeout | undefined;
+    let gaveUp = false;
+    const giveUp = opts.clientTimeoutMs
+      ? setTimeout(() => {
+          gaveUp = true;
+          socket.destroy();
+        }, opts.clientTimeoutMs)
+      : undefined;
     const done = (): void => {
       clearTimeout(timer);
+      clearTimeout(giveUp);
       const all = Buffer.concat(chunks);
-      const head = all.subarray(0, 200).toString('latin1');
+      const head = gaveUp && all.length === 0 ? 'client-timeout' : all.subarray(0, 200).toString('latin1');
       const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
       resolve({ status: m ? Number(m[1]) : null, bytes: total, head });
     };
@@ -78,7 +91,8 @@ export function rawExchange(
         return;
       }
       const { chunk, everyMs } = opts.trickle;
-      let o = 0;
+      let o = opts.trickle.after ?? 0;
+      if (o > 0) socket.write(bytes.subarray(0, o));
       const step = (): void => {
         if (socket.destroyed) return;
         socket.write(o < bytes.length ? bytes.subarray(o, o + chunk) : Buffer.alloc(chunk, 0x61));
@@ -183,7 +197,8 @@ export function hostileRequest(rnd: Rng, ep: HttpEndpoint, route: HttpRoute): { 
 }
 
 /** The server answered with a 5xx (or a reply that is not HTTP at all): the finding to report. */
-export function checkReply(r: HttpResult, strategy: string): string {
-  invariant(r.status === null || r.status < 500, `server answered ${r.status} to a ${strategy} request: ${r.head.split('\r\n')[0]}`);
-  return `${strategy}:${r.status ?? 'closed'}`;
+export function checkReply(r: HttpResult, strategy: string, allowed5xx: readonly number[] = []): string {
+  const ok = r.status === null || r.status < 500 || allowed5xx.includes(r.status);
+  invariant(ok, `server answered ${r.status} to a ${strategy} request: ${r.head.split('\r\n')[0]}`);
+  return `${strategy}:${r.status ?? (r.head === 'client-timeout' ? 'client-timeout' : 'closed')}`;
 }

@@ -3,6 +3,6 @@
 import type { CryptoBackend } from './backend.js';
 import { SphinxError } from './errors.js';
 
-export function nativeBackend(): CryptoBackend {
+export function nativeBackend(_x25519?: 'auto' | 'libsodium' | 'openssl'): CryptoBackend {
   throw new SphinxError('the native backend needs node:crypto; use portableBackend() in browsers');
 }

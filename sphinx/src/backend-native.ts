@@ -1,5 +1,7 @@
-// Native backend: node:crypto (OpenSSL). Keys are imported as JWK (~10x cheaper than DER) and the
-// resulting KeyObjects are what callers cache (prepareNodeKey).
+// Native backend: node:crypto (OpenSSL), with libsodium's X25519 (and ChaCha20 keystream) as the
+// fast path when the optional sodium-native addon loads (backend-sodium.ts). On the OpenSSL path
+// keys are imported as JWK (~10x cheaper than DER) and the resulting KeyObjects are what callers
+// cache (prepareNodeKey). Both paths give identical results and the same typed errors.
 import {
   createCipheriv,
   createHash,
@@ -10,8 +12,10 @@ import {
   randomFillSync,
   KeyObject,
 } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { assertBytes, assertInt } from './assert.js';
 import { checkHkdfArgs, checkKeyBytes, checkStreamArgs, type CryptoBackend, type PointKey, type ScalarKey } from './backend.js';
+import { makeSodiumX25519, type SodiumNative, type SodiumX25519 } from './backend-sodium.js';
 import { ctIsZero } from './bytes.js';
 import { InvalidPacketError, SphinxArgumentError, SphinxError } from './errors.js';
 import { isLowOrderPoint } from './x25519-low-order.js';
@@ -35,8 +39,25 @@ function view(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** Which X25519 the native backend uses: 'auto' = libsodium when it loads, else OpenSSL. */
+export type NativeX25519 = 'auto' | 'libsodium' | 'openssl';
+
 class NativeBackend implements CryptoBackend {
   readonly name = 'native' as const;
+  readonly x25519Engine: 'libsodium' | 'openssl';
+
+  constructor(sodium: SodiumX25519 | null) {
+    this.x25519Engine = sodium ? 'libsodium' : 'openssl';
+    if (sodium) {
+      // Own properties shadow the OpenSSL prototype methods: one indirection fewer per call.
+      this.importScalar = sodium.importScalar;
+      this.importPoint = sodium.importPoint;
+      this.x25519 = sodium.x25519;
+      this.x25519Base = sodium.x25519Base;
+      this.chacha20Keystream32 = sodium.chacha20Keystream32;
+    }
+    Object.freeze(this);
+  }
 
   randomBytes(length: number): Uint8Array {
     assertInt(length, 'length', 0, 1 << 30);
@@ -132,9 +153,37 @@ class NativeBackend implements CryptoBackend {
   }
 }
 
-let instance: NativeBackend | undefined;
+let sodiumX25519: SodiumX25519 | null | undefined;
 
-/** The node:crypto backend (stateless apart from no caches; one shared instance). */
-export function nativeBackend(): CryptoBackend {
-  return (instance ??= new NativeBackend());
+/**
+ * libsodium's X25519 (sodium-native, an optional dependency), or null when the addon is missing or
+ * fails to load. Required at most once per process; the outcome is cached.
+ */
+export function loadSodiumX25519(): SodiumX25519 | null {
+  if (sodiumX25519 !== undefined) return sodiumX25519;
+  try {
+    sodiumX25519 = makeSodiumX25519(createRequire(import.meta.url)('sodium-native') as SodiumNative);
+  } catch {
+    sodiumX25519 = null;
+  }
+  return sodiumX25519;
+}
+
+const instances = new Map<'libsodium' | 'openssl', NativeBackend>();
+
+/**
+ * The native backend (stateless; one shared instance per X25519 engine). 'auto' (the default) uses
+ * libsodium when sodium-native loads and OpenSSL otherwise; 'libsodium' throws SphinxError when the
+ * addon is unavailable. Key handles belong to the instance that imported them.
+ */
+export function nativeBackend(x25519: NativeX25519 = 'auto'): CryptoBackend {
+  if (x25519 !== 'auto' && x25519 !== 'libsodium' && x25519 !== 'openssl') {
+    throw new SphinxArgumentError('x25519', "must be 'auto', 'libsodium' or 'openssl'");
+  }
+  const sodium = x25519 === 'openssl' ? null : loadSodiumX25519();
+  if (x25519 === 'libsodium' && !sodium) throw new SphinxError('sodium-native is not available');
+  const engine = sodium ? 'libsodium' : 'openssl';
+  let b = instances.get(engine);
+  if (!b) instances.set(engine, (b = new NativeBackend(sodium)));
+  return b;
 }

@@ -16,6 +16,8 @@ export interface PointKey {
 
 export interface CryptoBackend {
   readonly name: 'native' | 'portable';
+  /** Which X25519 implementation the native backend runs ('libsodium' or 'openssl'); diagnostics only. */
+  readonly x25519Engine?: string;
   randomBytes(length: number): Uint8Array;
   /** Imports a raw 32-byte X25519 scalar (clamped by X25519 itself, RFC 7748 §5). */
   importScalar(scalar: Uint8Array): ScalarKey;

@@ -1,8 +1,13 @@
 // Both backends against Katzenpost's primitive vectors, and against each other.
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { inspect } from 'node:util';
 import fc from 'fast-check';
+import { loadSodiumX25519 } from '../src/backend-native.js';
 import { KDF_INFO, nativeBackend, portableBackend, type CryptoBackend } from '../src/index.js';
-import { hex, loadJson, seededRandom, toHex } from './helpers.js';
+import { checkVectorFile } from '../src/vectors.js';
+import { hex, loadJson, seededRandom, toHex, VECTORS_DIR } from './helpers.js';
 
 interface VectorFile<T> {
   vectors: T[];
@@ -28,8 +33,14 @@ const LOW_ORDER = [
   '0000000000000000000000000000000000000000000000000000000000000080', // 0 with bit 255 set
 ];
 
-for (const backend of [nativeBackend(), portableBackend()] as CryptoBackend[]) {
-  describe(`${backend.name} backend`, () => {
+const SODIUM_LOADS = loadSodiumX25519() !== null;
+/** Every native X25519 engine this machine has (libsodium is an optional dependency). */
+const NATIVE_ENGINES: CryptoBackend[] = [nativeBackend('openssl'), ...(SODIUM_LOADS ? [nativeBackend('libsodium')] : [])];
+const ALL_BACKENDS: CryptoBackend[] = [...NATIVE_ENGINES, portableBackend()];
+const label = (b: CryptoBackend) => (b.x25519Engine ? `${b.name}/${b.x25519Engine}` : b.name);
+
+for (const backend of ALL_BACKENDS) {
+  describe(`${label(backend)} backend`, () => {
     it('derives the five Sphinx keys with HKDF-Expand-SHA256 (kdf_sphinx vectors)', () => {
       for (const v of kdf) {
         const okm = backend.hkdfExpandSha256(hex(v.ikm_hex), KDF_INFO, 160);
@@ -73,8 +84,7 @@ for (const backend of [nativeBackend(), portableBackend()] as CryptoBackend[]) {
   });
 }
 
-describe('native and portable backends', () => {
-  const n = nativeBackend();
+for (const n of NATIVE_ENGINES) describe(`native (${n.x25519Engine}) and portable backends`, () => {
   const p = portableBackend();
   it('compute the same X25519 results for random scalars and points', () => {
     fc.assert(
@@ -100,16 +110,82 @@ describe('native and portable backends', () => {
       { seed: 6, numRuns: 200 },
     );
   });
+  it('compute the same X25519 results for arbitrary 32-byte u-coordinates, top bit and non-canonical values included', () => {
+    const r = seededRandom(12);
+    const inputs = [
+      ...Array.from({ length: 8 }, () => r(32)),
+      hex('f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff'), // ≥ p with bit 255 set
+      hex('0900000000000000000000000000000000000000000000000000000000000080'), // 9 with bit 255 set
+      hex('efffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'), // p + 2
+    ];
+    for (const u of inputs) {
+      const k = r(32);
+      assert.equal(toHex(n.x25519(n.importScalar(k), n.importPoint(u))), toHex(p.x25519(p.importScalar(k), p.importPoint(u))));
+    }
+  });
   it('agree on an IV whose 128-bit counter wraps mid-stream', () => {
     const key = new Uint8Array(32).fill(1);
     const iv = new Uint8Array(16).fill(0xff);
     assert.equal(toHex(n.aes256Ctr(key, iv, new Uint8Array(48))), toHex(p.aes256Ctr(key, iv, new Uint8Array(48))));
   });
+  for (const file of ['sphinx_vectors.json', 'lean_nike_vectors.json', 'kemsphinx_vectors.json']) {
+    it(`pass every test of ${file} with the native backend on ${n.x25519Engine}`, () => {
+      const checks = checkVectorFile(readFileSync(`${VECTORS_DIR}/${file}`, 'utf8'), n);
+      assert.ok(checks.length >= 4);
+      for (const c of checks) assert.deepEqual(c.failures, [], `${file}#${c.index} ${c.label}`);
+    });
+  }
+});
+
+describe('native backend X25519 engines', () => {
+  it('uses libsodium by default when sodium-native loads, OpenSSL otherwise', () => {
+    assert.equal(nativeBackend().x25519Engine, SODIUM_LOADS ? 'libsodium' : 'openssl');
+    assert.equal(nativeBackend('openssl').x25519Engine, 'openssl');
+    assert.equal(nativeBackend('auto'), nativeBackend());
+  });
+  it('refuses an unknown engine name with SphinxArgumentError', () => {
+    assert.throws(() => nativeBackend('gmp' as 'auto'), { name: 'SphinxArgumentError' });
+  });
+  it('refuses key handles imported by the other engine', function () {
+    if (!SODIUM_LOADS) this.skip();
+    const s = nativeBackend('libsodium');
+    const o = nativeBackend('openssl');
+    const k = new Uint8Array(32).fill(7);
+    const u = o.x25519Base(o.importScalar(k));
+    assert.throws(() => s.x25519(o.importScalar(k), s.importPoint(u)), { name: 'SphinxArgumentError' });
+    assert.throws(() => o.x25519(o.importScalar(k), s.importPoint(u)), { name: 'SphinxArgumentError' });
+    assert.throws(() => s.x25519Base(o.importScalar(k)), { name: 'SphinxArgumentError' });
+  });
+  it('never prints an imported libsodium scalar', function () {
+    if (!SODIUM_LOADS) this.skip();
+    const secret = new Uint8Array(32).fill(0xab);
+    const k = nativeBackend('libsodium').importScalar(secret);
+    for (const text of [inspect(k, { showHidden: true, depth: 5 }), JSON.stringify(k), String(Object.values(k))]) {
+      assert.ok(!text.includes('171') && !text.toLowerCase().includes('abab'), text); // 0xab = 171
+    }
+  });
+  it('keeps its own copy of imported scalars and points', function () {
+    if (!SODIUM_LOADS) this.skip();
+    const s = nativeBackend('libsodium');
+    const k = new Uint8Array(32).fill(5);
+    const u = s.x25519Base(s.importScalar(new Uint8Array(32).fill(6)));
+    const K = s.importScalar(k);
+    const U = s.importPoint(u);
+    const before = toHex(s.x25519(K, U));
+    k.fill(1);
+    u.fill(9);
+    assert.equal(toHex(s.x25519(K, U)), before);
+  });
+  it('relies on libsodium refusing a low-order point too (it returns -1), not only on the blocklist', function () {
+    if (!SODIUM_LOADS) this.skip();
+    const sodium = createRequire(import.meta.url)('sodium-native') as { crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void };
+    for (const u of LOW_ORDER) assert.throws(() => sodium.crypto_scalarmult(new Uint8Array(32), new Uint8Array(32).fill(3), hex(u)));
+  });
 });
 
 describe('backend argument checks', () => {
-  for (const b of [nativeBackend(), portableBackend()] as CryptoBackend[]) {
-    it(`refuse wrong lengths and foreign key handles with SphinxArgumentError (${b.name})`, () => {
+  for (const b of ALL_BACKENDS) {
+    it(`refuse wrong lengths and foreign key handles with SphinxArgumentError (${label(b)})`, () => {
       const bad = (fn: () => unknown) => assert.throws(fn, { name: 'SphinxArgumentError' });
       bad(() => b.importScalar(new Uint8Array(31)));
       bad(() => b.importPoint(new Uint8Array(33)));

@@ -3,9 +3,9 @@
 // `forward`/`onTerminal` exactly once or is dropped and counted by reason.
 import type { DelayQueueTimers, PendingItem } from './delay-queue.js';
 import { DelayQueue } from './delay-queue.js';
-import { assertArg, assertInt } from './assert.js';
+import { assert, assertInt } from '../assert.js';
 import { WorkerPoolError } from './errors.js';
-import { DROP_REASONS, type DropReason, type MixMetrics } from './metrics.js';
+import { NODE_DROP_REASONS as DROP_REASONS, type NodeDropReason as DropReason, type EngineMetrics } from './drop-reasons.js';
 import type { ReplayFilter } from './replay-filter.js';
 import type { UnwrapControl, UnwrapJob, UnwrapOutcome } from './unwrap-handler.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -20,7 +20,7 @@ export type UnwrappedTerminal = Extract<UnwrapOutcome, { ok: true }>;
 export interface MixEngineOptions {
   pool: WorkerPool<UnwrapJob, UnwrapOutcome, UnwrapControl>;
   replayFilter: ReplayFilter;
-  metrics: MixMetrics;
+  metrics: EngineMetrics;
   /** Sphinx packet length of the network's geometry. */
   packetBytes: number;
   /** Packets held in the delay queue at most (drop reason 'queue_full'). */
@@ -46,10 +46,10 @@ export class MixEngine {
   private stopping = false;
 
   constructor(options: MixEngineOptions) {
-    assertArg(typeof options === 'object' && options !== null, 'options: must be an object');
-    assertInt(options.packetBytes, 'options.packetBytes', 1);
-    assertInt(options.maxDelayMs, 'options.maxDelayMs', 0);
-    assertArg(typeof options.forward === 'function', 'options.forward: must be a function');
+    assert(typeof options === 'object' && options !== null, 'options: must be an object');
+    assertInt('options.packetBytes', options.packetBytes, 1);
+    assertInt('options.maxDelayMs', options.maxDelayMs, 0);
+    assert(typeof options.forward === 'function', 'options.forward: must be a function');
     this.o = options;
     this.queue = new DelayQueue<ForwardItem>({
       maxItems: options.maxQueuedPackets,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { WorkerPool } from '../src/worker-pool.js';
-import { siblingModuleUrl } from '../src/worker-protocol.js';
+import { WorkerPool } from '../../src/node/worker-pool.js';
+import { siblingModuleUrl } from '../../src/node/worker-protocol.js';
 import type { EchoJob } from './echo-handler.js';
 
 type Res = { bytes: ArrayBuffer; mask: number };
@@ -98,7 +98,7 @@ describe('WorkerPool', () => {
     await closing;
   });
 
-  it('rejects a size of zero with MixArgumentError', () => {
-    assert.throws(() => new WorkerPool({ handlerUrl, size: 0, maxQueued: 1 }), { name: 'MixArgumentError' });
+  it('rejects a size of zero with AssertionError', () => {
+    assert.throws(() => new WorkerPool({ handlerUrl, size: 0, maxQueued: 1 }), { name: 'AssertionError' });
   });
 });

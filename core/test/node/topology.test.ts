@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { Consensus } from '@strata/core/consensus';
-import { Topology } from '../src/topology.js';
+import type { Consensus } from '../../src/consensus.js';
+import { Topology } from '../../src/node/topology.js';
 
 // Only the layer sizes matter to these rules.
 const topo = new Topology({ epoch: 1, layers: [[], [], []], providers: [] } as unknown as Consensus);

@@ -1,19 +1,23 @@
-// A one-authority directory stand-in for mix-node system tests (the real directory package is
-// written in parallel): real HTTP, real signed descriptors in, real threshold-signed consensus
-// documents out, with the same paths the mix node's HttpDirectoryClient uses.
+// A one-authority directory stand-in for mix and provider system tests: real HTTP, real signed
+// descriptors in, real threshold-signed consensus documents out, with the same paths core's
+// HttpDirectoryClient uses. Shared by mix-node/test and provider/test.
 import { createServer, type Server } from 'node:http';
-import { buildConsensus, encodeConsensus, encodeSignedConsensusJson, signConsensus, type NetworkParams } from '@strata/core/consensus';
-import { decodeSignedDescriptor, type SignedDescriptor } from '@strata/core/descriptor';
-import { toHex } from '@strata/core/bytes';
-import { Ed25519Signer } from '@strata/core/keys';
+import { buildConsensus, encodeConsensus, encodeSignedConsensusJson, signConsensus, type NetworkParams } from '../../src/consensus.js';
+import { decodeSignedDescriptor, type SignedDescriptor } from '../../src/descriptor.js';
+import { toHex } from '../../src/bytes.js';
+import { Ed25519Signer } from '../../src/keys.js';
 import { geometryHash, type Geometry } from 'sphinx-packet-ts';
-import { DESCRIPTOR_UPLOAD_PATH } from '../src/directory-client.js';
+import { DESCRIPTOR_UPLOAD_PATH } from '../../src/descriptor-upload.js';
 
 export interface AuthorityFixtureOptions {
   geometry: Geometry;
   params: NetworkParams;
-  /** Mixes needed before a document is published. */
+  /** Uploaded mix descriptors needed before a document is published. */
   mixCount: number;
+  /** Uploaded provider descriptors needed too (default 0). */
+  providerCount?: number;
+  /** Mix layers of the document (default mixCount). */
+  layers?: number;
   /** Further descriptors of an epoch (e.g. the test's provider). */
   extra(epoch: number): SignedDescriptor[];
 }
@@ -34,7 +38,12 @@ export class AuthorityFixture {
       req.on('end', () => {
         try {
           if (req.method === 'POST' && req.url === DESCRIPTOR_UPLOAD_PATH) {
-            const sd = decodeSignedDescriptor(new Uint8Array(Buffer.concat(chunks)));
+            const raw = Buffer.concat(chunks);
+            // core's uploadDescriptor sends JSON {descriptor: base64}; raw bytes are accepted too.
+            const bytes = req.headers['content-type']?.startsWith('application/json')
+              ? new Uint8Array(Buffer.from((JSON.parse(raw.toString('utf8')) as { descriptor: string }).descriptor, 'base64'))
+              : new Uint8Array(raw);
+            const sd = decodeSignedDescriptor(bytes);
             const e = sd.descriptor.epoch;
             if (!this.descriptors.has(e)) this.descriptors.set(e, new Map());
             if (!this.documents.has(e)) this.descriptors.get(e)!.set(toHex(sd.descriptor.nodeId), sd);
@@ -63,15 +72,17 @@ export class AuthorityFixture {
   document(epoch: number): { json: string; consensus: ReturnType<typeof buildConsensus> } | undefined {
     const have = this.documents.get(epoch);
     if (have) return have;
-    const mixes = [...(this.descriptors.get(epoch)?.values() ?? [])];
-    if (mixes.length < this.o.mixCount) return undefined;
+    const uploaded = [...(this.descriptors.get(epoch)?.values() ?? [])];
+    const mixes = uploaded.filter((d) => d.descriptor.role === 'mix').length;
+    const providers = uploaded.length - mixes;
+    if (mixes < this.o.mixCount || providers < (this.o.providerCount ?? 0)) return undefined;
     const consensus = buildConsensus({
       epoch,
-      descriptors: [...mixes, ...this.o.extra(epoch)],
+      descriptors: [...uploaded, ...this.o.extra(epoch)],
       sharedRandom: new Uint8Array(32).fill(7),
       params: this.o.params,
       sphinxGeometryHash: geometryHash(this.o.geometry),
-      layers: this.o.mixCount,
+      layers: this.o.layers ?? this.o.mixCount,
     });
     const bytes = encodeConsensus(consensus);
     const json = JSON.stringify(encodeSignedConsensusJson(epoch, bytes, [signConsensus(bytes, this.signer)]));

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ReplayFilter } from '../src/replay-filter.js';
+import { ReplayFilter } from '../../src/node/replay-filter.js';
 
 function tag(n: number): Uint8Array {
   const t = new Uint8Array(32);
@@ -97,16 +97,16 @@ describe('ReplayFilter', () => {
     await g.close();
   });
 
-  it('rejects a tag that is not 32 bytes with MixArgumentError', () => {
+  it('rejects a tag that is not 32 bytes with AssertionError', () => {
     const f = ReplayFilter.open({ path: dir, maxTagsPerEpoch: 100 });
-    assert.throws(() => f.admit(1, new Uint8Array(31)), { name: 'MixArgumentError' });
-    assert.throws(() => f.admit(-1, tag(1)), { name: 'MixArgumentError' });
+    assert.throws(() => f.admit(1, new Uint8Array(31)), { name: 'AssertionError' });
+    assert.throws(() => f.admit(-1, tag(1)), { name: 'AssertionError' });
     return f.close();
   });
 
-  it('refuses use after close with MixClosedError', async () => {
+  it('refuses use after close with NodeClosedError', async () => {
     const f = ReplayFilter.open({ path: dir, maxTagsPerEpoch: 100 });
     await f.close();
-    await assert.rejects(f.admit(1, tag(1)), { name: 'MixClosedError' });
+    await assert.rejects(f.admit(1, tag(1)), { name: 'NodeClosedError' });
   });
 });

@@ -17,8 +17,8 @@
 //  - Full epoch table → 'replay_filter_full': the packet is dropped, never admitted (fail closed).
 //  - Any LMDB write error → 'replay_filter_error': dropped as well.
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { assertArg, assertBytes, assertInt } from './assert.js';
-import { MixClosedError } from './errors.js';
+import { assert, assertBytes, assertInt } from '../assert.js';
+import { NodeClosedError } from './errors.js';
 
 export const REPLAY_TAG_BYTES = 32;
 const MARK = new Uint8Array([1]);
@@ -55,10 +55,10 @@ export class ReplayFilter {
   }
 
   static open(options: ReplayFilterOptions): ReplayFilter {
-    assertArg(typeof options === 'object' && options !== null, 'options: must be an object');
-    assertArg(typeof options.path === 'string' && options.path.length > 0, 'options.path: must be a non-empty string');
-    assertInt(options.maxTagsPerEpoch, 'options.maxTagsPerEpoch', 1);
-    assertArg(options.fsync === undefined || typeof options.fsync === 'boolean', 'options.fsync: must be a boolean');
+    assert(typeof options === 'object' && options !== null, 'options: must be an object');
+    assert(typeof options.path === 'string' && options.path.length > 0, 'options.path: must be a non-empty string');
+    assertInt('options.maxTagsPerEpoch', options.maxTagsPerEpoch, 1);
+    assert(options.fsync === undefined || typeof options.fsync === 'boolean', 'options.fsync: must be a boolean');
     const root = open({ path: options.path, maxDbs: 64, noSync: options.fsync !== true });
     const index = root.openDB<number, number>('epochs', { keyEncoding: 'uint32' });
     return new ReplayFilter(root, index, options);
@@ -71,7 +71,7 @@ export class ReplayFilter {
 
   /** Tags recorded (or being recorded) for `epoch`. */
   count(epoch: number): number {
-    assertInt(epoch, 'epoch', 0, 0xffffffff);
+    assertInt('epoch', epoch, 0, 0xffffffff);
     return this.table(epoch).count;
   }
 
@@ -80,9 +80,9 @@ export class ReplayFilter {
    * before the first one's commit is already a 'replay'); resolves 'fresh' once the tag is committed.
    */
   admit(epoch: number, tag: Uint8Array): Promise<ReplayVerdict> {
-    if (this.closed) return Promise.reject(new MixClosedError('replay filter closed'));
-    assertInt(epoch, 'epoch', 0, 0xffffffff);
-    assertBytes(tag, 'tag', REPLAY_TAG_BYTES);
+    if (this.closed) return Promise.reject(new NodeClosedError('replay filter closed'));
+    assertInt('epoch', epoch, 0, 0xffffffff);
+    assertBytes('tag', tag, REPLAY_TAG_BYTES);
     const t = this.table(epoch);
     const key = Buffer.from(tag.buffer, tag.byteOffset, tag.length).toString('latin1');
     if (t.pending.has(key) || t.db.doesExist(tag)) return Promise.resolve('replay');
@@ -112,7 +112,7 @@ export class ReplayFilter {
 
   /** Drop the tables of every epoch below `minEpoch` (call once an old key's grace period is over). */
   async pruneBefore(minEpoch: number): Promise<number[]> {
-    assertInt(minEpoch, 'minEpoch', 0, 0x100000000);
+    assertInt('minEpoch', minEpoch, 0, 0x100000000);
     const dropped: number[] = [];
     for (const epoch of this.knownEpochs()) {
       if (epoch >= minEpoch) continue;

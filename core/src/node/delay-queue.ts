@@ -6,8 +6,8 @@
 // handed back with their remaining delay so the node can persist them (see held-store.ts) and send
 // them at their original due time after a restart. Every item therefore leaves the queue exactly
 // once, either through `onDue` or in the array `drain` returns: nothing is lost or duplicated.
-import { EventHeap } from '@strata/core/sched/event-heap';
-import { assertArg, assertFiniteNumber, assertInt } from './assert.js';
+import { EventHeap } from '../sched/event-heap.js';
+import { assert, assertFinite, assertInt } from '../assert.js';
 
 export interface DelayQueueTimers {
   /** Monotonic milliseconds (performance.now()-based by default). */
@@ -54,9 +54,9 @@ export class DelayQueue<T> {
   private closed = false;
 
   constructor(options: DelayQueueOptions<T>) {
-    assertArg(typeof options === 'object' && options !== null, 'options: must be an object');
-    assertInt(options.maxItems, 'options.maxItems', 1);
-    assertArg(typeof options.onDue === 'function', 'options.onDue: must be a function');
+    assert(typeof options === 'object' && options !== null, 'options: must be an object');
+    assertInt('options.maxItems', options.maxItems, 1);
+    assert(typeof options.onDue === 'function', 'options.onDue: must be a function');
     this.maxItems = options.maxItems;
     this.onDue = options.onDue;
     this.onError = options.onError ?? (() => {});
@@ -82,7 +82,7 @@ export class DelayQueue<T> {
 
   /** Hold `item` until the monotonic time `dueMs`. A due time in the past dispatches on the next tick. */
   push(dueMs: number, item: T): DelayQueuePushResult {
-    assertFiniteNumber(dueMs, 'dueMs');
+    assertFinite('dueMs', dueMs);
     if (this.closed) return 'closed';
     if (this.heap.size >= this.maxItems) return 'queue_full';
     const slot = this.freeSlots.length > 0 ? (this.freeSlots.pop() as number) : this.slots.length;

@@ -4,9 +4,9 @@
 //
 // One relaxation, for mix loops (λM): a loop of a first-layer mix comes back from the last layer,
 // so layer 1 also accepts packets from layer L, and layer L may forward to layer 1.
-import { toHex } from '@strata/core/bytes';
-import type { Consensus } from '@strata/core/consensus';
-import type { SignedDescriptor } from '@strata/core/descriptor';
+import { toHex } from '../bytes.js';
+import type { Consensus } from '../consensus.js';
+import type { SignedDescriptor } from '../descriptor.js';
 
 export interface PlacedNode {
   /** 0 = provider, 1..L = mix layer. */

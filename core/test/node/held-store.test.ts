@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HeldStore } from '../src/held-store.js';
+import { HeldStore } from '../../src/node/held-store.js';
 
 describe('HeldStore', () => {
   let dir: string;
@@ -31,9 +31,9 @@ describe('HeldStore', () => {
     await t.close();
   });
 
-  it('rejects a next hop that is not a 32-byte node id with MixArgumentError', async () => {
+  it('rejects a next hop that is not a 32-byte node id with AssertionError', async () => {
     const s = HeldStore.open(dir);
-    await assert.rejects(s.save([{ remainingMs: 1, item: { nextHop: new Uint8Array(3), packet: new Uint8Array(1) } }]), { name: 'MixArgumentError' });
+    await assert.rejects(s.save([{ remainingMs: 1, item: { nextHop: new Uint8Array(3), packet: new Uint8Array(1) } }]), { name: 'AssertionError' });
     await s.close();
   });
 });

@@ -2,14 +2,14 @@
 // link is being dialled, packets for it wait in a bounded per-peer queue; a failed dial drops them
 // ('link_down') and the next packet dials again. Peers are authenticated by the link key the
 // consensus lists for them (Noise XX with the expected responder key).
-import { toHex } from '@strata/core/bytes';
-import { parseLinkAddress } from '@strata/core/address';
-import type { SignedDescriptor } from '@strata/core/descriptor';
-import { dialLink } from '@strata/core/link/dial';
-import type { LinkConnection } from '@strata/core/link/connection';
-import type { LinkMetrics } from '@strata/core/link/metrics';
-import type { LinkKeyPair } from '@strata/core/link/x25519';
-import type { DropReason } from './metrics.js';
+import { toHex } from '../bytes.js';
+import { parseLinkAddress } from '../address.js';
+import type { SignedDescriptor } from '../descriptor.js';
+import { dialLink } from '../link/dial.js';
+import type { LinkConnection } from '../link/connection.js';
+import type { LinkMetrics } from '../link/metrics.js';
+import type { LinkKeyPair } from '../link/x25519.js';
+import type { NodeDropReason as DropReason } from './drop-reasons.js';
 
 export interface PeerLinksOptions {
   staticKey: LinkKeyPair;

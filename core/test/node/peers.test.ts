@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { createDescriptor, signDescriptor, type SignedDescriptor } from '@strata/core/descriptor';
-import { Ed25519Signer, generateX25519KeyPair } from '@strata/core/keys';
-import { createLinkListener, type LinkListener } from '@strata/core/link/listener';
-import { generateLinkKeyPair, type LinkKeyPair } from '@strata/core/link/x25519';
-import type { DropReason } from '../src/metrics.js';
-import { PeerLinks } from '../src/peers.js';
+import { createDescriptor, signDescriptor, type SignedDescriptor } from '../../src/descriptor.js';
+import { Ed25519Signer, generateX25519KeyPair } from '../../src/keys.js';
+import { createLinkListener, type LinkListener } from '../../src/link/listener.js';
+import { generateLinkKeyPair, type LinkKeyPair } from '../../src/link/x25519.js';
+import type { NodeDropReason as DropReason } from '../../src/node/drop-reasons.js';
+import { PeerLinks } from '../../src/node/peers.js';
 import { waitFor } from './manual-timers.js';
 
 const FRAME_BYTES = 200;

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { assertArg, assertInt } from './assert.js';
+import { assert, assertInt } from '../assert.js';
 import { WorkerPoolError } from './errors.js';
 import { siblingModuleUrl, type WorkerRequest, type WorkerResponse } from './worker-protocol.js';
 
@@ -70,13 +70,13 @@ export class WorkerPool<Req, Res, Ctl = unknown> {
   private readonly idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: WorkerPoolOptions) {
-    assertArg(typeof options === 'object' && options !== null, 'options: must be an object');
-    assertArg(options.handlerUrl instanceof URL, 'options.handlerUrl: must be a URL');
+    assert(typeof options === 'object' && options !== null, 'options: must be an object');
+    assert(options.handlerUrl instanceof URL, 'options.handlerUrl: must be a URL');
     this.size = options.size ?? availableParallelism();
-    assertInt(this.size, 'options.size', 1, 256);
+    assertInt('options.size', this.size, 1, 256);
     this.maxInFlight = options.maxInFlightPerWorker ?? DEFAULT_MAX_IN_FLIGHT_PER_WORKER;
-    assertInt(this.maxInFlight, 'options.maxInFlightPerWorker', 1, 1 << 16);
-    assertInt(options.maxQueued, 'options.maxQueued', 0);
+    assertInt('options.maxInFlightPerWorker', this.maxInFlight, 1, 1 << 16);
+    assertInt('options.maxQueued', options.maxQueued, 0);
     this.maxQueued = options.maxQueued;
     for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
   }

@@ -1,6 +1,6 @@
 // Child process for replay-filter.test.ts: admits 50 tags, says so, then waits to be SIGKILLed
 // without ever closing the filter.
-import { ReplayFilter } from '../src/replay-filter.js';
+import { ReplayFilter } from '../../src/node/replay-filter.js';
 
 const filter = ReplayFilter.open({ path: process.argv[2], maxTagsPerEpoch: 1000 });
 for (let i = 0; i < 50; i++) {

@@ -1,6 +1,6 @@
 // Job handler used by worker-pool.test.ts: returns the job's bytes reversed and XORed with a
 // control-set mask; a first byte 0xee throws, 0xdd kills the worker thread.
-import type { WorkerHandler } from '../src/worker-protocol.js';
+import type { WorkerHandler } from '../../src/node/worker-protocol.js';
 
 export interface EchoJob {
   bytes: ArrayBuffer;

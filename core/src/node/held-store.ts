@@ -3,7 +3,7 @@
 // `takeAll` they are read and deleted in one transaction, so each is restored exactly once.
 // A packet whose due time passed while the node was down leaves at once on restart (late, not lost).
 import { open, type RootDatabase } from 'lmdb';
-import { assertArg, assertBytes } from './assert.js';
+import { assert, assertBytes } from '../assert.js';
 import type { PendingItem } from './delay-queue.js';
 import type { ForwardItem } from './engine.js';
 
@@ -19,7 +19,7 @@ export class HeldStore {
   private constructor(private readonly db: RootDatabase<StoredHeld, number>) {}
 
   static open(path: string): HeldStore {
-    assertArg(typeof path === 'string' && path.length > 0, 'path: must be a non-empty string');
+    assert(typeof path === 'string' && path.length > 0, 'path: must be a non-empty string');
     return new HeldStore(open<StoredHeld, number>({ path, keyEncoding: 'uint32' }));
   }
 
@@ -28,8 +28,8 @@ export class HeldStore {
     let key = this.db.getKeysCount();
     await this.db.transaction(() => {
       for (const { remainingMs, item } of items) {
-        assertBytes(item.nextHop, 'item.nextHop', NODE_ID_BYTES);
-        assertBytes(item.packet, 'item.packet');
+        assertBytes('item.nextHop', item.nextHop, NODE_ID_BYTES);
+        assertBytes('item.packet', item.packet);
         void this.db.put(key++, { dueWallMs: nowWallMs + remainingMs, nextHop: item.nextHop, packet: item.packet });
       }
     });

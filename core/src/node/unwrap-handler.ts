@@ -47,6 +47,8 @@ export type UnwrapOutcome =
       recipient: Uint8Array | null;
       payload: Uint8Array | null;
       surbReply: boolean;
+      /** SURB id of a SURB reply's last hop (SURBReply command), else null. */
+      surbId: Uint8Array | null;
     }
   | { ok: false; reason: string };
 
@@ -80,6 +82,7 @@ export function createHandler(init: UnwrapInit): WorkerHandler<UnwrapJob, Unwrap
             recipient: tight(r.recipient, transfer),
             payload: tight(r.payload, transfer),
             surbReply: r.surbId !== null,
+            surbId: tight(r.surbId, transfer),
           };
           return { result, transfer };
         } catch (err) {
@@ -97,4 +100,9 @@ export function createHandler(init: UnwrapInit): WorkerHandler<UnwrapJob, Unwrap
       keys = message.keys.map((k) => ({ epoch: k.epoch, key: prepareNodeKey(k.privateKey) }));
     },
   };
+}
+
+/** URL of this module for WorkerPool's `handlerUrl` (`.ts` from source, `.js` from dist). */
+export function unwrapHandlerUrl(): URL {
+  return new URL(import.meta.url);
 }

@@ -3,16 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPacket, DEFAULT_GEOMETRY, generateNodeKeyPair, type PathHop } from 'sphinx-packet-ts';
-import { MixEngine, type ForwardItem, type UnwrappedTerminal } from '../src/engine.js';
-import { MixMetrics } from '../src/metrics.js';
-import { ReplayFilter } from '../src/replay-filter.js';
-import { specOfGeometry, type UnwrapControl, type UnwrapJob, type UnwrapOutcome } from '../src/unwrap-handler.js';
-import { WorkerPool } from '../src/worker-pool.js';
-import { siblingModuleUrl } from '../src/worker-protocol.js';
+import { MixEngine, type ForwardItem, type UnwrappedTerminal } from '../../src/node/engine.js';
+import { StrataMetrics } from '../../src/metrics.js';
+import { NodePipelineMetrics } from '../../src/node/node-metrics.js';
+import { ReplayFilter } from '../../src/node/replay-filter.js';
+import { specOfGeometry, type UnwrapControl, type UnwrapJob, type UnwrapOutcome } from '../../src/node/unwrap-handler.js';
+import { WorkerPool } from '../../src/node/worker-pool.js';
+import { siblingModuleUrl } from '../../src/node/worker-protocol.js';
 import { waitFor } from './manual-timers.js';
 
 const g = DEFAULT_GEOMETRY;
-const handlerUrl = siblingModuleUrl(new URL('../src/engine.ts', import.meta.url).href, 'unwrap-handler');
+const handlerUrl = siblingModuleUrl(new URL('../../src/node/engine.ts', import.meta.url).href, 'unwrap-handler');
 
 function nodeId(n: number): Uint8Array {
   return new Uint8Array(32).fill(n);
@@ -20,14 +21,14 @@ function nodeId(n: number): Uint8Array {
 
 interface Rig {
   engine: MixEngine;
-  metrics: MixMetrics;
+  metrics: NodePipelineMetrics;
   filter: ReplayFilter;
   pool: WorkerPool<UnwrapJob, UnwrapOutcome, UnwrapControl>;
   sent: ForwardItem[];
   terminal: UnwrappedTerminal[];
 }
 
-async function metricValue(m: MixMetrics, name: string, labels = ''): Promise<number> {
+async function metricValue(m: NodePipelineMetrics, name: string, labels = ''): Promise<number> {
   const text = await m.render();
   const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
   return line === undefined ? Number.NaN : Number(line.split(' ')[1]);
@@ -48,7 +49,7 @@ describe('MixEngine', function () {
   }
 
   async function rig(keyIndex: number, opts: { epochKeys?: UnwrapControl['keys']; filterDir?: string; maxDelayMs?: number } = {}): Promise<Rig> {
-    const metrics = new MixMetrics();
+    const metrics = new NodePipelineMetrics(new StrataMetrics('mix'));
     const filter = ReplayFilter.open({ path: opts.filterDir ?? join(dir, `replay-${keyIndex}-${rigs.length}`), maxTagsPerEpoch: 10_000 });
     const pool = new WorkerPool<UnwrapJob, UnwrapOutcome, UnwrapControl>({ handlerUrl, init: { geometry: specOfGeometry(g) }, size: 1, maxQueued: 1000 });
     await pool.broadcast({ keys: opts.epochKeys ?? [{ epoch: 1, privateKey: keys[keyIndex].privateKey }] });

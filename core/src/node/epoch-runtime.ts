@@ -1,0 +1,219 @@
+// The part of a node daemon (mix or provider) that follows time and the directory: epochs, Sphinx
+// key rotation with a grace period, descriptor upload for the coming epochs and consensus fetching.
+// The daemon supplies its descriptor, applies key sets to its unwrap workers and reacts to each new
+// consensus; this class owns the timers (all cleared by `stop`).
+//
+// Key rotation (Katzenpost "mix key rotation", Loopix §4): at the boundary of epoch e the node
+// unwraps with e (current), e−1 during `graceMs` (packets built just before the boundary) and e+1
+// (senders whose clock runs ahead). When the grace period ends, e−1's key is deleted and the
+// daemon prunes its replay table for e−1.
+import { assert, assertInt } from '../assert.js';
+import type { Consensus } from '../consensus.js';
+import type { SignedDescriptor } from '../descriptor.js';
+import type { EpochClock } from '../epoch.js';
+import type { Logger } from '../log.js';
+import type { SphinxKeyStore } from '../sphinx-key-store.js';
+import type { DirectoryClient } from './directory-client.js';
+import { Topology } from './topology.js';
+import type { UnwrapControl } from './unwrap-handler.js';
+
+export interface EpochRuntimeOptions {
+  epochs: EpochClock;
+  sphinxKeys: SphinxKeyStore;
+  directory: DirectoryClient;
+  logger: Logger;
+  /** Previous epoch's key kept after a boundary, ms. */
+  graceMs: number;
+  /** How often descriptors and documents are retried, ms. */
+  pollIntervalMs: number;
+  /** This node's signed descriptor for `epoch`. */
+  describe(epoch: number): SignedDescriptor;
+  /** Apply the keys to try (full state, most likely first), e.g. broadcast to the unwrap workers. */
+  applyKeys(control: UnwrapControl): Promise<void>;
+  /** The grace period of `epoch` ended: keys < epoch are gone; prune replay tables below it. */
+  onGraceEnd?(epoch: number): Promise<unknown>;
+  /** A verified consensus of the current epoch (or of the next one, fetched early) arrived. */
+  onConsensus?(epoch: number, topology: Topology, consensus: Consensus): void;
+}
+
+export class EpochRuntime {
+  private readonly topologies = new Map<number, Topology>();
+  private readonly uploaded = new Set<number>();
+  private readonly uploadWarned = new Set<number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private epochNow: number;
+  private grace = false;
+  private stopped = false;
+  private attemptedCurrent = -1;
+  private consensusWarned = -1;
+
+  constructor(private readonly o: EpochRuntimeOptions) {
+    assert(typeof o === 'object' && o !== null, 'options: must be an object');
+    assertInt('options.graceMs', o.graceMs, 0);
+    assertInt('options.pollIntervalMs', o.pollIntervalMs, 1);
+    assert(typeof o.describe === 'function', 'options.describe: must be a function');
+    assert(typeof o.applyKeys === 'function', 'options.applyKeys: must be a function');
+    this.epochNow = o.epochs.current();
+    this.grace = o.epochs.now() - o.epochs.startMs(this.epochNow) < o.graceMs;
+  }
+
+  /** Oldest epoch whose key (and replay table) is still needed: the previous one during grace. */
+  get oldestKept(): number {
+    return Math.max(this.grace ? this.epochNow - 1 : this.epochNow, 0);
+  }
+
+  get epoch(): number {
+    return this.epochNow;
+  }
+
+  get inGrace(): boolean {
+    return this.grace;
+  }
+
+  /**
+   * Make the keys of the current and next epoch, drop older ones (keeping the previous epoch's during
+   * its grace period), apply them, then upload/fetch once and keep doing so every pollIntervalMs.
+   * Call once the daemon can take packets (onConsensus may fire before this resolves). Resolves
+   * with the oldest epoch still kept.
+   */
+  async start(): Promise<number> {
+    const e = this.epochNow;
+    this.o.sphinxKeys.ensure(e);
+    this.o.sphinxKeys.ensure(e + 1);
+    const oldestKept = this.oldestKept;
+    this.o.sphinxKeys.prune(oldestKept);
+    await this.o.applyKeys(this.keyControl());
+    if (this.grace) this.after(this.o.graceMs - (this.o.epochs.now() - this.o.epochs.startMs(e)), () => this.graceEnd(e));
+    await this.housekeeping();
+    this.every(this.o.pollIntervalMs, () => this.housekeeping());
+    this.scheduleBoundary();
+    return oldestKept;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** The topology of the current epoch (or the previous one's during grace), if known. */
+  current(): Topology | undefined {
+    return this.topologies.get(this.epochNow) ?? (this.grace ? this.topologies.get(this.epochNow - 1) : undefined);
+  }
+
+  /** Topologies a packet may have been routed under: current, and the previous during grace. */
+  inForce(): Topology[] {
+    const out: Topology[] = [];
+    const cur = this.topologies.get(this.epochNow);
+    if (cur) out.push(cur);
+    const prev = this.topologies.get(this.epochNow - 1);
+    if (prev && (this.grace || !cur)) out.push(prev);
+    return out;
+  }
+
+  /** Keys the workers try, most likely first: current, previous (grace), next. */
+  keyControl(): UnwrapControl {
+    const e = this.epochNow;
+    const order = [e, ...(this.grace ? [e - 1] : []), e + 1];
+    const keys: UnwrapControl['keys'] = [];
+    for (const epoch of order) {
+      const pair = epoch >= 0 ? (this.o.sphinxKeys.get(epoch) ?? (epoch >= e ? this.o.sphinxKeys.ensure(epoch) : undefined)) : undefined;
+      if (pair) keys.push({ epoch, privateKey: pair.privateKey });
+    }
+    return { keys };
+  }
+
+  /** Upload missing descriptors and fetch missing consensus documents (current and next epoch). */
+  async housekeeping(): Promise<void> {
+    if (this.stopped) return;
+    const e = this.epochNow;
+    // Authorities take descriptors for the next two epochs until shortly before each starts; the
+    // current epoch's document is usually fixed already: try it once (a node starting late in an
+    // epoch may miss e+1's window and join at e+2).
+    for (const epoch of [e, e + 1, e + 2]) {
+      if (this.uploaded.has(epoch)) continue;
+      if (epoch === e && this.attemptedCurrent === e) continue;
+      if (epoch === e) this.attemptedCurrent = e;
+      let accepted = 0;
+      try {
+        accepted = await this.o.directory.uploadDescriptor(this.o.describe(epoch));
+      } catch (err) {
+        this.o.logger.debug({ epoch, err: (err as Error).message }, 'descriptor upload failed');
+      }
+      if (accepted > 0) {
+        this.uploaded.add(epoch);
+        this.o.logger.info({ epoch, accepted }, 'descriptor uploaded');
+      } else if (!this.uploadWarned.has(epoch)) {
+        this.uploadWarned.add(epoch);
+        this.o.logger.warn({ epoch }, 'no authority accepted our descriptor (will retry)');
+      }
+    }
+    for (const epoch of [e, e + 1]) {
+      if (this.topologies.has(epoch)) continue;
+      // The next epoch's document is published before it starts; ask for it in the epoch's last part.
+      if (epoch > e && this.o.epochs.msUntil(epoch) > this.o.epochs.lengthMs / 2) continue;
+      try {
+        const consensus = await this.o.directory.fetchConsensus(epoch);
+        if (this.stopped) return;
+        const t = new Topology(consensus);
+        this.topologies.set(epoch, t);
+        this.o.onConsensus?.(epoch, t, consensus);
+      } catch (err) {
+        if (epoch === e && this.consensusWarned !== e) {
+          this.consensusWarned = e; // once per epoch: the poll retries every pollIntervalMs
+          this.o.logger.warn({ epoch, err: (err as Error).message }, 'no consensus for the current epoch yet');
+        }
+      }
+    }
+    for (const u of this.uploaded) if (u < e) this.uploaded.delete(u);
+    for (const u of this.uploadWarned) if (u < e) this.uploadWarned.delete(u);
+  }
+
+  private scheduleBoundary(): void {
+    const next = this.epochNow + 1;
+    this.after(Math.max(this.o.epochs.msUntil(next), 0), () => this.epochStart(next));
+  }
+
+  private async epochStart(epoch: number): Promise<void> {
+    if (this.stopped) return;
+    this.epochNow = epoch;
+    this.grace = this.o.graceMs > 0;
+    this.o.sphinxKeys.ensure(epoch + 1);
+    await this.o.applyKeys(this.keyControl());
+    this.o.logger.info({ epoch }, 'epoch started: Sphinx key rotated, previous key kept for the grace period');
+    this.after(this.o.graceMs, () => this.graceEnd(epoch));
+    this.scheduleBoundary();
+    await this.housekeeping();
+    // A consensus fetched early for this epoch becomes current now.
+    const t = this.topologies.get(epoch);
+    if (t && !this.stopped) this.o.onConsensus?.(epoch, t, t.consensus);
+  }
+
+  private async graceEnd(epoch: number): Promise<void> {
+    if (this.stopped || this.epochNow !== epoch) return;
+    this.grace = false;
+    await this.o.applyKeys(this.keyControl());
+    this.o.sphinxKeys.prune(epoch);
+    await this.o.onGraceEnd?.(epoch);
+    for (const e of this.topologies.keys()) if (e < epoch) this.topologies.delete(e);
+    this.o.logger.info({ epoch }, 'grace period over: previous Sphinx key and replay table deleted');
+  }
+
+  private after(ms: number, fn: () => unknown): void {
+    if (this.stopped) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      Promise.resolve()
+        .then(fn)
+        .catch((err: unknown) => this.o.logger.error({ err: (err as Error).message }, 'epoch task failed'));
+    }, Math.min(Math.max(ms, 0), 2 ** 31 - 1));
+    this.timers.add(t);
+  }
+
+  private every(ms: number, fn: () => unknown): void {
+    this.after(ms, async () => {
+      await fn();
+      if (!this.stopped) this.every(ms, fn);
+    });
+  }
+}

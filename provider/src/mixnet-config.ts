@@ -1,0 +1,120 @@
+import { availableParallelism } from 'node:os';
+import { ConfigError, type StrataError } from '@strata/core/errors';
+import { ConfigReader, deepFreeze, mergeDefaults, type DeepReadonly } from '@strata/core/config';
+import { majorityThreshold } from '@strata/core/consensus';
+import { DEFAULT_EPOCH_LENGTH_MS } from '@strata/core/epoch';
+import { ProviderConfigError } from './errors.js';
+
+/**
+ * `provider.mixnet`: the provider's place in the mixnet (docs/spec/provider.md §9, docs/operators.md
+ * "Provider"). Absent or `enabled: false` → the provider runs its dropboxes and API only.
+ * Same keys and meaning as the mix node's config where they overlap.
+ */
+export interface MixnetConfigShape {
+  enabled: boolean;
+  /** One link listener for clients (registered link keys) and layer-L mixes (consensus link keys). */
+  listen: { host: string; port: number };
+  /** Host advertised in the descriptor's link address (default: listen.host, or 127.0.0.1 for 0.0.0.0). */
+  advertiseHost: string;
+  directory: { authorities: { url: string; identityKey: Uint8Array }[]; threshold: number; pollIntervalMs: number };
+  epoch: { lengthMs: number; genesisMs: number; graceMs: number };
+  geometry: { kind: 'nike' | 'kem'; nrHops: number; userForwardPayloadLength: number; withSurb: boolean };
+  workers: { count: number; maxInFlightPerWorker: number; maxQueued: number };
+  delayQueue: { maxPackets: number };
+  replayFilter: { maxTagsPerEpoch: number; fsync: boolean };
+  /** Upper bound on a NodeDelay, whatever the packet says. */
+  maxDelayMs: number;
+  link: { handshakeTimeoutMs: number; maxQueuedBytes: number; maxPendingPacketsPerPeer: number };
+  /** Per-client token bucket on ingress packets (keyed by the client's link key). */
+  rateLimit: { packetsPerSecond: number; burst: number; maxClients: number };
+}
+
+export type MixnetConfig = DeepReadonly<MixnetConfigShape>;
+
+export const MIXNET_CONFIG_DEFAULTS = Object.freeze({
+  enabled: true,
+  listen: { host: '0.0.0.0', port: 7200 },
+  directory: { pollIntervalMs: 10_000 },
+  epoch: { lengthMs: DEFAULT_EPOCH_LENGTH_MS, genesisMs: 0, graceMs: 120_000 },
+  geometry: { kind: 'nike', nrHops: 5, userForwardPayloadLength: 2000, withSurb: true },
+  workers: { count: 0, maxInFlightPerWorker: 16, maxQueued: 8192 },
+  delayQueue: { maxPackets: 200_000 },
+  replayFilter: { maxTagsPerEpoch: 20_000_000, fsync: false },
+  maxDelayMs: 60_000,
+  link: { handshakeTimeoutMs: 10_000, maxQueuedBytes: 4 * 1024 * 1024, maxPendingPacketsPerPeer: 1024 },
+  rateLimit: { packetsPerSecond: 50, burst: 200, maxClients: 100_000 },
+});
+
+const KEYS = ['enabled', 'listen', 'advertiseHost', 'directory', 'epoch', 'geometry', 'workers', 'delayQueue', 'replayFilter', 'maxDelayMs', 'link', 'rateLimit'];
+
+function validate(r: ConfigReader): MixnetConfigShape {
+  r.object('', KEYS);
+  r.object('listen', ['host', 'port']);
+  const listen = { host: r.string('listen.host'), port: r.int('listen.port', { min: 0, max: 65535 }) };
+  const advertiseHost = r.has('advertiseHost') ? r.string('advertiseHost') : listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host;
+  r.object('directory', ['authorities', 'threshold', 'pollIntervalMs']);
+  const authorities = r.array('directory.authorities', (a) => {
+    a.object('', ['url', 'identityKey']);
+    return { url: a.url('url', ['http:', 'https:']), identityKey: a.hex('identityKey', 32) };
+  }, { minLength: 1, maxLength: 64 });
+  const threshold = r.has('directory.threshold') ? r.int('directory.threshold', { min: 1, max: authorities.length }) : majorityThreshold(authorities.length);
+  r.object('epoch', ['lengthMs', 'genesisMs', 'graceMs']);
+  const epoch = { lengthMs: r.int('epoch.lengthMs', { min: 1000 }), genesisMs: r.int('epoch.genesisMs', { min: 0 }), graceMs: r.int('epoch.graceMs', { min: 0 }) };
+  if (epoch.graceMs >= epoch.lengthMs) r.error('epoch.graceMs', 'must be shorter than epoch.lengthMs');
+  r.object('geometry', ['kind', 'nrHops', 'userForwardPayloadLength', 'withSurb']);
+  const geometry = {
+    kind: r.oneOf('geometry.kind', ['nike', 'kem'] as const),
+    nrHops: r.int('geometry.nrHops', { min: 1, max: 32 }),
+    userForwardPayloadLength: r.int('geometry.userForwardPayloadLength', { min: 1, max: 60_000 }),
+    withSurb: r.bool('geometry.withSurb'),
+  };
+  if (!geometry.withSurb) r.error('geometry.withSurb', 'must be true: SURB-ACKs and anonymous polls need the SURB slot (payload.md §2)');
+  r.object('workers', ['count', 'maxInFlightPerWorker', 'maxQueued']);
+  const count = r.int('workers.count', { min: 0, max: 256 });
+  r.object('delayQueue', ['maxPackets']);
+  r.object('replayFilter', ['maxTagsPerEpoch', 'fsync']);
+  r.object('link', ['handshakeTimeoutMs', 'maxQueuedBytes', 'maxPendingPacketsPerPeer']);
+  r.object('rateLimit', ['packetsPerSecond', 'burst', 'maxClients']);
+  return {
+    enabled: r.bool('enabled'),
+    listen,
+    advertiseHost,
+    directory: { authorities, threshold, pollIntervalMs: r.int('directory.pollIntervalMs', { min: 100, max: 3_600_000 }) },
+    epoch,
+    geometry,
+    workers: {
+      count: count === 0 ? Math.max(1, availableParallelism() - 1) : count,
+      maxInFlightPerWorker: r.int('workers.maxInFlightPerWorker', { min: 1, max: 1024 }),
+      maxQueued: r.int('workers.maxQueued', { min: 0, max: 10_000_000 }),
+    },
+    delayQueue: { maxPackets: r.int('delayQueue.maxPackets', { min: 1, max: 100_000_000 }) },
+    replayFilter: { maxTagsPerEpoch: r.int('replayFilter.maxTagsPerEpoch', { min: 1 }), fsync: r.bool('replayFilter.fsync') },
+    maxDelayMs: r.int('maxDelayMs', { min: 0, max: 3_600_000 }),
+    link: {
+      handshakeTimeoutMs: r.int('link.handshakeTimeoutMs', { min: 100, max: 600_000 }),
+      maxQueuedBytes: r.int('link.maxQueuedBytes', { min: 65_536 }),
+      maxPendingPacketsPerPeer: r.int('link.maxPendingPacketsPerPeer', { min: 0, max: 1_000_000 }),
+    },
+    rateLimit: {
+      packetsPerSecond: r.number('rateLimit.packetsPerSecond', { min: 0.001, max: 1_000_000 }),
+      burst: r.int('rateLimit.burst', { min: 1, max: 10_000_000 }),
+      maxClients: r.int('rateLimit.maxClients', { min: 1, max: 100_000_000 }),
+    },
+  };
+}
+
+/**
+ * Validate `provider.mixnet` (undefined → null: no mixnet). Errors are ProviderConfigError with the
+ * full path, e.g. `provider.mixnet.listen.port: must be an integer in [0, 65535]`.
+ */
+export function parseMixnetConfig(raw: unknown, baseDir?: string): MixnetConfig | null {
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ProviderConfigError('provider.mixnet: must be an object');
+  if ((raw as { enabled?: unknown }).enabled === false) return null;
+  try {
+    return deepFreeze(validate(new ConfigReader(mergeDefaults(MIXNET_CONFIG_DEFAULTS, raw), 'provider.mixnet', baseDir)));
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ProviderConfigError((err as StrataError).message);
+    throw err;
+  }
+}

@@ -1,0 +1,355 @@
+import { I32Vec } from './vec.js';
+
+/** Destination of a logged departure: the packet left the network (an outgoing message). */
+export const DEST_OUTPUT = -1;
+/** Destination of a logged departure: the observer knows it is not the target (a drop a corrupt
+ * provider recognises, a packet an (n−1) attacker holds), or it never arrived anywhere. */
+export const DEST_EXCLUDED = -2;
+
+/**
+ * What a global passive observer records at the honest pools (honest mixes, honest mixing ingress
+ * providers) of one corruption variant: every departure with the pool size k it saw, and where the
+ * departing packet next entered a pool or left the network. Corrupt nodes and non-mixing providers
+ * are transparent to the observer (it links their input to their output), so a departure's
+ * destination is the next *honest pool* the packet reaches.
+ *
+ * A departure is identified by (pool, position): position = how many departures that pool had logged
+ * before it. An arrival is identified by the position of the first departure after it.
+ */
+export class PoolLog {
+  /** Departures logged per node so far (= position of the next departure). */
+  readonly depCount: Int32Array;
+  readonly recPool = new I32Vec(1 << 16);
+  readonly recK = new I32Vec(1 << 16);
+  readonly recDestPool = new I32Vec(1 << 16);
+  readonly recDestPos = new I32Vec(1 << 16);
+
+  constructor(readonly nodes: number) {
+    this.depCount = new Int32Array(nodes);
+  }
+
+  /** Logs a departure from `pool` seen holding k ≥ 1 packets; returns its record id. */
+  depart(pool: number, k: number): number {
+    this.recK.push(k);
+    this.recDestPool.push(DEST_EXCLUDED);
+    this.recDestPos.push(0);
+    this.depCount[pool]++;
+    return this.recPool.push(pool);
+  }
+
+  /** The packet of departure `rec` entered `pool` (before that pool's next departure). */
+  enter(rec: number, pool: number): void {
+    this.recDestPool.data[rec] = pool;
+    this.recDestPos.data[rec] = this.depCount[pool];
+  }
+
+  /** The packet of departure `rec` left the network (excluded: the observer knows it is not the target). */
+  leave(rec: number, excluded: boolean): void {
+    this.recDestPool.data[rec] = excluded ? DEST_EXCLUDED : DEST_OUTPUT;
+  }
+
+  get records(): number {
+    return this.recPool.length;
+  }
+}
+
+/** Default pruning threshold: a pool's remaining mass of the target below this is dropped and counted. */
+export const DEFAULT_PRUNE_MASS = 1e-5;
+
+export interface ForwardEntropyResult {
+  /** Shannon entropy (bits) of the distribution over outgoing messages; 0 when no honest pool was crossed. */
+  entropy: Float64Array;
+  minEntropy: Float64Array;
+  /** |true − reported| entropy is at most this many bits (pruned mass, see docs/sim.md). */
+  errorBound: Float64Array;
+}
+
+const LN2 = Math.LN2;
+
+/**
+ * Exact forward entropy for every message, computed after a run from a {@link PoolLog}.
+ *
+ * Loopix Appendix A / MiXiM: at an honest Poisson mix each departure is, for the observer, a uniform
+ * draw from the k packets it sees in the pool, so a target's pool mass g gives g/k to the departure
+ * and keeps g(1 − 1/k). Starting from mass 1 where the message first enters an honest pool, we sweep
+ * each pool's departures in order, forwarding each departure's share to the pool its packet enters
+ * next or to the outgoing message it becomes. Propagation is linear, so a pool receiving mass after
+ * it was swept is simply swept again for the new mass (exact). A pool whose mass falls below
+ * `pruneMass` stops; the dropped mass δ is summed and turned into an error bound:
+ *   |H_true − H| ≤ h2(a) + a·log2(N), a = δ/(Z + δ),
+ * with Z the delivered mass and N the number of outgoing messages of the run (mixture bounds on
+ * entropy: H((1−a)P + aQ) ∈ [(1−a)H(P), h2(a) + (1−a)H(P) + a·H(Q)]).
+ */
+export class ForwardEntropy {
+  private readonly start: Int32Array; // CSR offsets per node (nodes + 1)
+  private readonly kOf: Int32Array; // pool size seen at each departure (CSR order)
+  private readonly dPool: Int32Array; // destination pool / DEST_*
+  private readonly dIdx: Int32Array; // destination CSR index (first departure after the entry)
+  private readonly invK: Float64Array;
+  private readonly qK: Float64Array;
+  private readonly lnQ: Float64Array;
+  private readonly lnK: Float64Array;
+  private readonly rank: Int32Array;
+  private readonly log2N: number;
+  readonly outputs: number;
+
+  // Per-message scratch (no allocation per message).
+  private readonly stamp: Int32Array;
+  private readonly massAt: Float64Array;
+  private cur = 0;
+  private pendIdx: Int32Array[];
+  private pendMass: Float64Array[];
+  private readonly pendN: Int32Array;
+  private readonly active: Int32Array;
+  private nActive = 0;
+  private sIdx = new Int32Array(256);
+  private sMass = new Float64Array(256);
+
+  // Accumulators of the current message.
+  private T = 0; // Σ m ln m over outputs
+  private Z = 0; // delivered mass
+  private maxM = 0;
+  private pruned = 0;
+
+  /**
+   * @param rank per node: pools are swept in increasing rank (e.g. ingress providers 0, layer l → l+1),
+   *   which avoids re-sweeps on layered routes; any rank is still exact.
+   */
+  constructor(log: PoolLog, rank: Int32Array, readonly pruneMass = DEFAULT_PRUNE_MASS) {
+    const n = log.nodes;
+    const R = log.records;
+    this.rank = rank;
+    this.start = new Int32Array(n + 1);
+    const pool = log.recPool.data;
+    for (let r = 0; r < R; r++) this.start[pool[r] + 1]++;
+    for (let i = 0; i < n; i++) this.start[i + 1] += this.start[i];
+    this.kOf = new Int32Array(R);
+    this.dPool = new Int32Array(R);
+    this.dIdx = new Int32Array(R);
+    const fill = this.start.slice(0, n);
+    let maxK = 1;
+    let outputs = 0;
+    for (let r = 0; r < R; r++) {
+      const j = fill[pool[r]]++;
+      const k = log.recK.data[r];
+      this.kOf[j] = k;
+      if (k > maxK) maxK = k;
+      const dp = log.recDestPool.data[r];
+      this.dPool[j] = dp;
+      if (dp >= 0) this.dIdx[j] = this.start[dp] + log.recDestPos.data[r];
+      else if (dp === DEST_OUTPUT) outputs++;
+    }
+    this.outputs = outputs;
+    this.log2N = Math.log2(Math.max(2, outputs));
+    this.invK = new Float64Array(maxK + 1);
+    this.qK = new Float64Array(maxK + 1);
+    this.lnQ = new Float64Array(maxK + 1);
+    this.lnK = new Float64Array(maxK + 1);
+    for (let k = 1; k <= maxK; k++) {
+      this.invK[k] = 1 / k;
+      this.qK[k] = 1 - 1 / k;
+      this.lnQ[k] = Math.log(1 - 1 / k);
+      this.lnK[k] = Math.log(k);
+    }
+    this.stamp = new Int32Array(R).fill(-1);
+    this.massAt = new Float64Array(R);
+    this.pendIdx = Array.from({ length: n }, () => new Int32Array(16));
+    this.pendMass = Array.from({ length: n }, () => new Float64Array(16));
+    this.pendN = new Int32Array(n);
+    this.active = new Int32Array(n);
+  }
+
+  /** CSR index of the departure at `pos` of `pool` (the entry point of an arrival logged there). */
+  index(pool: number, pos: number): number {
+    return this.start[pool] + pos;
+  }
+
+  /**
+   * Entropy, min-entropy and error bound for every message. entryPool[i] < 0 means message i never
+   * entered an honest pool: the observer links it to its output (entropy 0). Messages with the same
+   * entry point share one computation.
+   */
+  computeAll(entryPool: Int32Array, entryPos: Int32Array): ForwardEntropyResult {
+    const M = entryPool.length;
+    const entropy = new Float64Array(M);
+    const minEntropy = new Float64Array(M);
+    const errorBound = new Float64Array(M);
+    const key = new Float64Array(M);
+    for (let i = 0; i < M; i++) key[i] = entryPool[i] < 0 ? -1 : this.start[entryPool[i]] + entryPos[i];
+    const order = Int32Array.from({ length: M }, (_, i) => i).sort((a, b) => key[a] - key[b] || a - b);
+    let lastKey = -2;
+    let h = 0;
+    let hm = 0;
+    let eb = 0;
+    for (let o = 0; o < M; o++) {
+      const i = order[o];
+      const kk = key[i];
+      if (kk !== lastKey) {
+        lastKey = kk;
+        if (kk < 0) {
+          h = 0;
+          hm = 0;
+          eb = 0;
+        } else {
+          this.run(entryPool[i], kk, false);
+          h = this.entropyBits();
+          hm = this.Z > 0 ? -Math.log2(this.maxM / this.Z) : NaN;
+          eb = this.bound();
+        }
+      }
+      entropy[i] = h;
+      minEntropy[i] = hm;
+      errorBound[i] = eb;
+    }
+    return { entropy, minEntropy, errorBound };
+  }
+
+  /** Entropy (bits) of one arrival's distribution over the departures of its own pool only. */
+  singlePoolEntropy(pool: number, pos: number): number {
+    this.run(pool, this.start[pool] + pos, true);
+    return this.entropyBits();
+  }
+
+  private entropyBits(): number {
+    const Z = this.Z;
+    if (!(Z > 0)) return NaN;
+    const h = (Math.log(Z) - this.T / Z) / LN2;
+    return h < 0 ? 0 : h;
+  }
+
+  private bound(): number {
+    const d = this.pruned;
+    if (d <= 0) return 0;
+    const a = d / (this.Z + d);
+    if (a >= 0.5) return this.log2N;
+    const h2 = -a * Math.log2(a) - (1 - a) * Math.log2(1 - a);
+    return h2 + a * this.log2N;
+  }
+
+  private run(pool: number, idx: number, single: boolean): void {
+    this.cur++;
+    this.T = 0;
+    this.Z = 0;
+    this.maxM = 0;
+    this.pruned = 0;
+    this.nActive = 0;
+    this.push(pool, idx, 1);
+    while (this.nActive > 0) {
+      // Next pool: lowest rank, then lowest id.
+      let best = 0;
+      for (let a = 1; a < this.nActive; a++) {
+        const p = this.active[a];
+        const q = this.active[best];
+        if (this.rank[p] < this.rank[q] || (this.rank[p] === this.rank[q] && p < q)) best = a;
+      }
+      const p = this.active[best];
+      this.active[best] = this.active[--this.nActive];
+      this.sweep(p, single);
+    }
+  }
+
+  private push(pool: number, idx: number, m: number): void {
+    let n = this.pendN[pool];
+    if (n === 0) this.active[this.nActive++] = pool;
+    if (n === this.pendIdx[pool].length) {
+      const a = new Int32Array(n * 2);
+      a.set(this.pendIdx[pool]);
+      this.pendIdx[pool] = a;
+      const b = new Float64Array(n * 2);
+      b.set(this.pendMass[pool]);
+      this.pendMass[pool] = b;
+    }
+    this.pendIdx[pool][n] = idx;
+    this.pendMass[pool][n] = m;
+    this.pendN[pool] = n + 1;
+  }
+
+  /** Sweeps pool p's departures for its pending entries (taken, sorted by position). */
+  private sweep(p: number, single: boolean): void {
+    const n = this.pendN[p];
+    this.pendN[p] = 0;
+    if (this.sIdx.length < n) {
+      this.sIdx = new Int32Array(n * 2);
+      this.sMass = new Float64Array(n * 2);
+    }
+    const ei = this.sIdx;
+    const em = this.sMass;
+    const pi = this.pendIdx[p];
+    const pm = this.pendMass[p];
+    // Insertion sort (entries arrive nearly in order).
+    for (let a = 0; a < n; a++) {
+      const x = pi[a];
+      const y = pm[a];
+      let b = a - 1;
+      while (b >= 0 && ei[b] > x) {
+        ei[b + 1] = ei[b];
+        em[b + 1] = em[b];
+        b--;
+      }
+      ei[b + 1] = x;
+      em[b + 1] = y;
+    }
+    const end = this.start[p + 1];
+    const tau = this.pruneMass;
+    const kOf = this.kOf;
+    const dPool = this.dPool;
+    const dIdx = this.dIdx;
+    const invK = this.invK;
+    const qK = this.qK;
+    const lnQ = this.lnQ;
+    const lnK = this.lnK;
+    const stamp = this.stamp;
+    const massAt = this.massAt;
+    const cur = this.cur;
+    let T = this.T;
+    let Z = this.Z;
+    let maxM = this.maxM;
+    let pruned = this.pruned;
+    let e = 0;
+    let g = 0;
+    let lng = 0;
+    let j = ei[0];
+    for (;;) {
+      if (e < n && ei[e] <= j) {
+        while (e < n && ei[e] <= j) g += em[e++];
+        lng = Math.log(g);
+      }
+      if (g < tau || j >= end) {
+        // Pruned (or the pool never emptied before the log ended): count it, jump to the next entry.
+        pruned += g;
+        g = 0;
+        if (e >= n) break;
+        j = ei[e];
+        continue;
+      }
+      const k = kOf[j];
+      const m = g * invK[k];
+      const dp = single ? DEST_OUTPUT : dPool[j];
+      if (dp === DEST_OUTPUT) {
+        if (stamp[j] !== cur) {
+          stamp[j] = cur;
+          massAt[j] = m;
+          T += m * (lng - lnK[k]); // ln m = ln g − ln k
+          if (m > maxM) maxM = m;
+        } else {
+          // This output already got mass from an earlier sweep: replace its term.
+          const old = massAt[j];
+          const nw = old + m;
+          massAt[j] = nw;
+          T += nw * Math.log(nw) - old * Math.log(old);
+          if (nw > maxM) maxM = nw;
+        }
+        Z += m;
+      } else if (dp >= 0) {
+        this.push(dp, dIdx[j], m);
+      }
+      g *= qK[k];
+      lng += lnQ[k];
+      j++;
+    }
+    this.T = T;
+    this.Z = Z;
+    this.maxM = maxM;
+    this.pruned = pruned;
+  }
+}
