@@ -7,9 +7,9 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { ConsensusFetcher, EpochClock, majorityThreshold, type VerifiedConsensus } from '@strata/core';
 import { dialLink, linkKeyPairFromPrivateKey, type LinkConnection } from '@strata/core/link/index';
 import { frameBytesForBody } from '@strata/core/link/config';
-import { decodePollResponse } from '@strata/core/provider-protocol';
+import { decodePollResponse, decodeSurbReplyEntry, joinSurbReplyParts } from '@strata/core/provider-protocol';
 import { SystemClock, cryptoRng, type Clock, type Rng } from '@strata/core/sched/index';
-import { DEFAULT_GEOMETRY, geometryHash, type Geometry } from 'sphinx-packet-ts';
+import { DEFAULT_GEOMETRY, decryptSurbPayload, geometryHash, type Geometry } from 'sphinx-packet-ts';
 import { encodeAddress } from './address.js';
 import {
   DEFAULT_ALIAS_PERIOD_MS,
@@ -57,6 +57,7 @@ const SETTINGS_KEY = 'client';
 const DEVICE_KEY = 'device';
 const LINK_KEY = 'link';
 const DEVICE_SALT = utf8ToBytes('strata-device-v1');
+const EMPTY = new Uint8Array(0);
 
 export type AliasRole = 'loop' | 'ack' | 'request' | 'contact';
 
@@ -70,6 +71,7 @@ export type ClientDropReason =
   | 'bad_fragment'
   | 'request_refused'
   | 'unknown_surb'
+  | 'bad_ack'
   | 'poll_failed';
 
 export interface ClientOptions {
@@ -145,7 +147,10 @@ interface AliasEntry {
   readonly contactId: string | undefined;
 }
 
-type PendingAck = { readonly kind: 'fragment'; readonly messageId: string; readonly index: number; readonly expiresAtMs: number } | { readonly kind: 'cover'; readonly expiresAtMs: number };
+type PendingAck = (
+  | { readonly kind: 'fragment'; readonly messageId: string; readonly index: number }
+  | { readonly kind: 'cover' }
+) & { readonly expiresAtMs: number; readonly surbKeys: Uint8Array; parts?: (Uint8Array | undefined)[] };
 
 function seedPair(seed: Uint8Array, backend: CryptoBackend): SeedKeyPair {
   return { seed, publicKey: backend.ed25519PublicKey(seed) };
@@ -634,18 +639,18 @@ export class Client extends EventEmitter<ClientEvents> {
       destination = target;
       recipient = this.#recipientAlias(contact);
       body = sealEnvelope(this.identity, contact.keys, fragment.bytes, this.budget.envelopeBytes, this.#backend);
-      pending = { kind: 'fragment', messageId: fragment.messageId, index: fragment.index, expiresAtMs: fragment.deadlineMs };
+      pending = { kind: 'fragment', messageId: fragment.messageId, index: fragment.index, expiresAtMs: fragment.deadlineMs + 60_000, surbKeys: EMPTY };
     } else {
       if (fragment) this.#drop('no_route'); // taken but unroutable: its deadline passes and it is resent
       const loop = kind === 'loop';
       destination = loop ? factory.view.home : factory.randomProvider();
       recipient = loop ? this.#currentServiceAlias('loop').id : this.#backend.randomBytes(32);
       body = this.#backend.randomBytes(factory.bodyBytes); // cover: random bytes of the same size
-      pending = { kind: 'cover', expiresAtMs: now + 2 * 60_000 };
+      pending = { kind: 'cover', expiresAtMs: now + 2 * 60_000, surbKeys: EMPTY };
     }
     const surbId = this.#takeSurbId();
     const built = factory.build(destination, recipient, body, this.#currentServiceAlias('ack').id, surbId);
-    this.#acks.set(bytesToHex(surbId), pending);
+    this.#acks.set(bytesToHex(surbId), { ...pending, surbKeys: built.ack.surbKeys });
     if (!link || link.closed) return this.#drop('no_link');
     this.#stats.sent[fragment && contact && target ? 'real' : kind === 'loop' ? 'loop' : 'drop']++;
     try {
@@ -665,7 +670,7 @@ export class Client extends EventEmitter<ClientEvents> {
         .then(({ retried }) => {
           for (let i = 0; i < retried; i++) this.#scheduler?.enqueue(true);
           const now = this.#now();
-          for (const [k, p] of this.#acks) if (p.expiresAtMs + 60_000 < now) this.#acks.delete(k);
+          for (const [k, p] of this.#acks) if (p.expiresAtMs < now) this.#acks.delete(k);
         })
         .catch((e: unknown) => this.#warn(e))
         .finally(() => this.#scheduleSweep());
@@ -725,22 +730,42 @@ export class Client extends EventEmitter<ClientEvents> {
     return handled;
   }
 
+  /**
+   * A SURB-ACK arrives as the parts of its SURB reply (provider.md §9: surbId ‖ index ‖ count ‖ part).
+   * Once every part is in, the reply must decrypt with the keys kept for that SURB and show the zero
+   * tag (Sphinx SURB payload check): only then is the fragment "stored at the recipient's provider".
+   */
+  async #handleAckPart(entry: Uint8Array): Promise<void> {
+    let part;
+    try {
+      part = decodeSurbReplyEntry(entry);
+    } catch {
+      return this.#drop('unknown_surb');
+    }
+    const key = bytesToHex(part.surbId);
+    const p = this.#acks.get(key);
+    if (!p) return this.#drop('unknown_surb');
+    p.parts ??= new Array<Uint8Array | undefined>(part.count);
+    if (p.parts.length !== part.count) return this.#drop('unknown_surb');
+    p.parts[part.index] = part.part.slice();
+    if (p.parts.some((x) => x === undefined)) return;
+    this.#acks.delete(key);
+    try {
+      const reply = joinSurbReplyParts(p.parts as Uint8Array[], this.#g.payloadTagLength + this.#g.forwardPayloadLength);
+      decryptSurbPayload(this.#g, reply, p.surbKeys);
+    } catch {
+      return this.#drop('bad_ack');
+    }
+    this.#stats.acks++;
+    if (p.kind === 'fragment') await this.outbox.ack(p.messageId, p.index).catch((e: unknown) => this.#warn(e));
+  }
+
   async #handleEntry(entry: AliasEntry, payload: Uint8Array): Promise<void> {
     if (entry.role === 'loop') {
       this.#stats.loopsReturned++;
       return;
     }
-    if (entry.role === 'ack') {
-      // Expected layout of a stored SURB reply: surbId(16) ‖ the (truncated) encrypted reply
-      // (client.md §10). surbId is known only to us and our provider (the ACK's last hop).
-      const key = bytesToHex(payload.subarray(0, SURB_ID_BYTES));
-      const p = this.#acks.get(key);
-      if (!p) return this.#drop('unknown_surb');
-      this.#acks.delete(key);
-      this.#stats.acks++;
-      if (p.kind === 'fragment') await this.outbox.ack(p.messageId, p.index).catch((e: unknown) => this.#warn(e));
-      return;
-    }
+    if (entry.role === 'ack') return this.#handleAckPart(payload);
     let opened;
     try {
       opened = openEnvelope(this.identity, payload, this.#backend);

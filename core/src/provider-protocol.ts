@@ -129,3 +129,46 @@ export function decodePollResponse(bytes: Uint8Array): PollResponse {
   }
   return { entries, more: bytes[8] === 1 };
 }
+
+// ---- SURB replies in a dropbox (provider.md §9) ----------------------------------------------
+// The encrypted reply (payload tag included, 32 + forwardPayloadLength bytes) does not fit one
+// dropbox entry: it is cut into parts of messageBytes − 18 bytes, each stored as
+//   surbId(16) ‖ u8 index ‖ u8 count ‖ part      (the last part zero-padded)
+
+export const SURB_REPLY_ID_BYTES = 16;
+export const SURB_REPLY_ENTRY_HEADER_BYTES = SURB_REPLY_ID_BYTES + 2;
+
+export interface SurbReplyPart {
+  readonly surbId: Uint8Array;
+  readonly index: number;
+  readonly count: number;
+  /** messageBytes − 18 bytes (views into the entry). */
+  readonly part: Uint8Array;
+}
+
+/** Reads one SURB-reply dropbox entry; throws DecodeError on an impossible header. */
+export function decodeSurbReplyEntry(entry: Uint8Array): SurbReplyPart {
+  if (!(entry instanceof Uint8Array) || entry.length <= SURB_REPLY_ENTRY_HEADER_BYTES) throw new DecodeError('SURB reply entry: too short');
+  const index = entry[SURB_REPLY_ID_BYTES];
+  const count = entry[SURB_REPLY_ID_BYTES + 1];
+  if (count === 0 || index >= count) throw new DecodeError('SURB reply entry: bad part header');
+  return { surbId: entry.subarray(0, SURB_REPLY_ID_BYTES), index, count, part: entry.subarray(SURB_REPLY_ENTRY_HEADER_BYTES) };
+}
+
+/** Joins the parts of one reply (indexed by part index) into its first `replyBytes` bytes. */
+export function joinSurbReplyParts(parts: readonly Uint8Array[], replyBytes: number): Uint8Array {
+  assertInt('replyBytes', replyBytes, 1, 1 << 24);
+  assert(Array.isArray(parts) && parts.length > 0, 'parts: expected a non-empty array');
+  const total = parts.reduce((n, p, i) => {
+    assertBytes(`parts[${i}]`, p);
+    return n + p.length;
+  }, 0);
+  if (total < replyBytes) throw new DecodeError('SURB reply: parts shorter than the reply');
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out.slice(0, replyBytes);
+}

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import {
   POLL_RESPONSE_HEADER_BYTES,
   decodePollResponse,
+  decodeSurbReplyEntry,
+  joinSurbReplyParts,
   encodeU64,
   listDigest,
   pollResponseBytes,
@@ -84,5 +86,33 @@ describe('provider-protocol', () => {
       assert.throws(() => decodePollResponse(flags), { name: 'DecodeError' });
       assert.throws(() => decodePollResponse(new Uint8Array(3)), { name: 'DecodeError' });
     });
+  });
+});
+
+describe('SURB reply entries', () => {
+  it('decodes the part header and joins parts into the reply', () => {
+    const reply = Uint8Array.from({ length: 50 }, (_, i) => i);
+    const cap = 30;
+    const entries = [0, 1].map((i) => {
+      const e = new Uint8Array(18 + cap);
+      e.fill(9, 0, 16);
+      e[16] = i;
+      e[17] = 2;
+      e.set(reply.subarray(i * cap, (i + 1) * cap), 18);
+      return e;
+    });
+    const parts = entries.map(decodeSurbReplyEntry);
+    assert.deepEqual(parts.map((p) => [p.index, p.count]), [[0, 2], [1, 2]]);
+    assert.deepEqual(parts[0].surbId, new Uint8Array(16).fill(9));
+    assert.deepEqual(joinSurbReplyParts(parts.map((p) => p.part), 50), reply);
+  });
+
+  it('rejects an impossible part header or too few bytes with DecodeError', () => {
+    const e = new Uint8Array(40);
+    e[16] = 2;
+    e[17] = 2;
+    assert.throws(() => decodeSurbReplyEntry(e), { name: 'DecodeError' });
+    assert.throws(() => decodeSurbReplyEntry(new Uint8Array(18)), { name: 'DecodeError' });
+    assert.throws(() => joinSurbReplyParts([new Uint8Array(10)], 11), { name: 'DecodeError' });
   });
 });

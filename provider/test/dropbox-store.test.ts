@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { DropboxStore, type DropboxStoreOptions } from '../src/dropbox-store.js';
 import { ProviderMetrics } from '../src/metrics.js';
+import { decodePollResponse } from '../src/poll-response.js';
 import { generateEd25519KeyPair } from '../src/request-signing.js';
 import { aliasId, payloadFor, tempDir } from './helpers.js';
 
@@ -197,6 +198,28 @@ describe('DropboxStore', () => {
     for (let i = 0; i < 6; i++) await store.store(alias, payloadFor(i, BYTES));
     assert.equal(store.pollEncoded(alias, phone).length, empty);
     assert.equal(one, empty);
+  });
+
+  it('returns large payloads intact, in polls and in encoded polls, after further reads', async () => {
+    // 2000 B is the default message size; 5000 B no longer fits LMDB's read buffer page.
+    for (const bytes of [2000, 5000]) {
+      const big = openStore({ path: join(dir.path, `big-${bytes}`), messageBytes: bytes, pollEntries: 3 });
+      try {
+        await big.registerDevice(account, phone);
+        await big.registerAlias(alias, aliasKey, account);
+        await big.registerAlias(aliasId(2), aliasKey, account);
+        for (let i = 0; i < 4; i++) await big.store(alias, payloadFor(i, bytes));
+        await big.store(aliasId(2), payloadFor(9, bytes));
+        const res = big.poll(alias, phone);
+        const encoded = decodePollResponse(big.pollEncoded(alias, phone));
+        big.poll(aliasId(2), phone); // reads that reuse lmdb's buffers must not touch earlier answers
+        assert.deepEqual(res.entries.map((e) => Buffer.from(e.payload)), [0, 1, 2].map((i) => payloadFor(i, bytes)));
+        assert.deepEqual(encoded.entries.map((e) => Buffer.from(e.payload)), [0, 1, 2].map((i) => payloadFor(i, bytes)));
+        assert.equal(res.more, true);
+      } finally {
+        await big.close();
+      }
+    }
   });
 
   it('refuses work after close', async () => {

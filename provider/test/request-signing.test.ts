@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createPublicKey } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { ReplayCache } from '../src/replay-cache.js';
 import { RequestVerifier, ed25519PublicKey, generateEd25519KeyPair, listDigest, requestSigningBytes, signRequest } from '../src/request-signing.js';
 
@@ -90,5 +92,36 @@ describe('RequestVerifier', () => {
     assert.throws(() => v.verify('poll', fields, future, nonce(5), [{ key: pub, signature: signRequest(k.privateKey, 'poll', fields, future, nonce(5)) }]), { name: 'RequestAuthError', reason: 'stale_timestamp' });
     const beforeStart = NOW - 2000;
     assert.throws(() => v.verify('poll', fields, beforeStart, nonce(6), [{ key: pub, signature: signRequest(k.privateKey, 'poll', fields, beforeStart, nonce(6)) }]), { name: 'RequestAuthError', reason: 'stale_timestamp' });
+  });
+});
+
+describe('RequestVerifier with libsodium (sodium-native, optional)', () => {
+  const sodiumLoads = (() => {
+    try {
+      createRequire(import.meta.url)('sodium-native');
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  const k = generateEd25519KeyPair();
+  const fields = [new Uint8Array(32).fill(4)];
+
+  it('accepts a request signed for a key imported elsewhere than ed25519PublicKey (raw key read back once)', async () => {
+    const v = verifier();
+    const pub = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(k.publicKey).toString('base64url') }, format: 'jwk' });
+    v.verify('poll', fields, NOW, nonce(20), [{ key: pub, signature: signRequest(k.privateKey, 'poll', fields, NOW, nonce(20)) }]);
+    await v.verifyAsync('poll', fields, NOW, nonce(21), [{ key: pub, signature: signRequest(k.privateKey, 'poll', fields, NOW, nonce(21)) }]);
+  });
+
+  it('refuses the trivial forgery (R = identity, S = 0) under the small-order identity key, which OpenSSL accepts', async function () {
+    if (!sodiumLoads) this.skip();
+    const identity = new Uint8Array(32);
+    identity[0] = 1;
+    const forged = new Uint8Array(64);
+    forged[0] = 1;
+    const v = verifier();
+    assert.throws(() => v.verify('poll', fields, NOW, nonce(22), [{ key: ed25519PublicKey(identity), signature: forged }]), { name: 'RequestAuthError', reason: 'bad_signature' });
+    await assert.rejects(v.verifyAsync('poll', fields, NOW, nonce(23), [{ key: ed25519PublicKey(identity), signature: forged }]), { name: 'RequestAuthError', reason: 'bad_signature' });
   });
 });

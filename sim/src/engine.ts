@@ -14,7 +14,7 @@ import { SendScheduler, type SendEvent } from '@strata/client-lib/send-scheduler
 import type { Scenario } from './scenario.js';
 import type { Trace } from './trace.js';
 import { DeliveredMass, MassTracker } from './mass-tracker.js';
-import { ForwardEntropy, PoolLog, type ForwardEntropyResult } from './forward-entropy.js';
+import { ForwardEntropy, PoolLog, SKIP, type ForwardEntropyResult } from './forward-entropy.js';
 import { F64Vec, I32Vec } from './vec.js';
 import { analyseDisclosure, type DisclosureResult } from './disclosure.js';
 
@@ -669,10 +669,15 @@ export class Engine implements Clock {
   private departAccounting(node: number, pk: number): void {
     if (this.pKind[pk] === KIND_FLOOD) return;
     const k = this.obs[node];
-    if (k === 0) return; // a fresh loop from a pool the observer knows is empty: no one's mass
     const K = this.K;
     const nb = node * K;
     const pb = pk * K;
+    if (k === 0) {
+      // The observer counts the pool empty, so it takes this packet for a fresh one (a mix loop):
+      // it carries no one's mass from here on.
+      for (let v = 0; v < K; v++) this.pDep[pb + v] = -1;
+      return;
+    }
     for (let v = 0; v < K; v++) {
       if (this.corrupt[nb + v] === 0) this.pDep[pb + v] = this.logs[v].depart(node, k);
     }
@@ -830,9 +835,10 @@ export class Engine implements Clock {
     const fractions = [this.sc.adversary.corruptMixFraction, ...this.sc.metrics.corruptSweep];
     const sda = this.sda;
     // Exact forward entropy of every window message, per corruption variant (variant 0 in full).
-    const pick = (a: I32Vec): Int32Array => {
+    const every = this.sc.metrics.entropyEvery;
+    const pick = (a: I32Vec, skip: boolean): Int32Array => {
       const out = new Int32Array(ids.length);
-      for (let j = 0; j < ids.length; j++) out[j] = a.data[ids[j]];
+      for (let j = 0; j < ids.length; j++) out[j] = skip && j % every !== 0 ? SKIP : a.data[ids[j]];
       return out;
     };
     let exact: ForwardEntropyResult | null = null;
@@ -840,7 +846,7 @@ export class Engine implements Clock {
     const variantMean = new Float64Array(this.K);
     for (let v = 0; v < this.K; v++) {
       const fe = new ForwardEntropy(this.logs[v], this.rank, this.sc.metrics.entropyPruneMass);
-      const res = fe.computeAll(pick(this.mEntryPool[v]), pick(this.mEntryPos[v]));
+      const res = fe.computeAll(pick(this.mEntryPool[v], true), pick(this.mEntryPos[v], false));
       variantMean[v] = meanFinite(res.entropy);
       if (v === 0) {
         exact = res;

@@ -53,8 +53,11 @@ export class PoolLog {
   }
 }
 
+/** Entry pool value that asks {@link ForwardEntropy.computeAll} to skip a message (NaN results). */
+export const SKIP = -2;
+
 /** Default pruning threshold: a pool's remaining mass of the target below this is dropped and counted. */
-export const DEFAULT_PRUNE_MASS = 1e-5;
+export const DEFAULT_PRUNE_MASS = 1e-6;
 
 export interface ForwardEntropyResult {
   /** Shannon entropy (bits) of the distribution over outgoing messages; 0 when no honest pool was crossed. */
@@ -65,6 +68,8 @@ export interface ForwardEntropyResult {
 }
 
 const LN2 = Math.LN2;
+/** Entries per sweep are numbered below this; position·ENTRY_SPAN + number stays an exact float64. */
+const ENTRY_SPAN = 2 ** 21;
 
 /**
  * Exact forward entropy for every message, computed after a run from a {@link PoolLog}.
@@ -97,13 +102,15 @@ export class ForwardEntropy {
   private readonly stamp: Int32Array;
   private readonly massAt: Float64Array;
   private cur = 0;
-  private pendIdx: Int32Array[];
-  private pendMass: Float64Array[];
+  private readonly pendIdx: Int32Array[];
+  private readonly pendMass: Float64Array[];
   private readonly pendN: Int32Array;
   private readonly active: Int32Array;
   private nActive = 0;
   private sIdx = new Int32Array(256);
   private sMass = new Float64Array(256);
+  private sKey = new Float64Array(256);
+  private dense = new Float64Array(4096);
 
   // Accumulators of the current message.
   private T = 0; // Σ m ln m over outputs
@@ -165,9 +172,9 @@ export class ForwardEntropy {
   }
 
   /**
-   * Entropy, min-entropy and error bound for every message. entryPool[i] < 0 means message i never
-   * entered an honest pool: the observer links it to its output (entropy 0). Messages with the same
-   * entry point share one computation.
+   * Entropy, min-entropy and error bound for every message. entryPool[i] = −1 means message i never
+   * entered an honest pool: the observer links it to its output (entropy 0); {@link SKIP} leaves NaN.
+   * Messages with the same entry point share one computation.
    */
   computeAll(entryPool: Int32Array, entryPos: Int32Array): ForwardEntropyResult {
     const M = entryPool.length;
@@ -175,9 +182,9 @@ export class ForwardEntropy {
     const minEntropy = new Float64Array(M);
     const errorBound = new Float64Array(M);
     const key = new Float64Array(M);
-    for (let i = 0; i < M; i++) key[i] = entryPool[i] < 0 ? -1 : this.start[entryPool[i]] + entryPos[i];
+    for (let i = 0; i < M; i++) key[i] = entryPool[i] === SKIP ? -2 : entryPool[i] < 0 ? -1 : this.start[entryPool[i]] + entryPos[i];
     const order = Int32Array.from({ length: M }, (_, i) => i).sort((a, b) => key[a] - key[b] || a - b);
-    let lastKey = -2;
+    let lastKey = -3;
     let h = 0;
     let hm = 0;
     let eb = 0;
@@ -186,7 +193,11 @@ export class ForwardEntropy {
       const kk = key[i];
       if (kk !== lastKey) {
         lastKey = kk;
-        if (kk < 0) {
+        if (kk === -2) {
+          h = NaN;
+          hm = NaN;
+          eb = NaN;
+        } else if (kk === -1) {
           h = 0;
           hm = 0;
           eb = 0;
@@ -251,10 +262,15 @@ export class ForwardEntropy {
   private push(pool: number, idx: number, m: number): void {
     let n = this.pendN[pool];
     if (n === 0) this.active[this.nActive++] = pool;
+    else if (n === ENTRY_SPAN - 1) {
+      // Pathologically many entries: fold this one into the pruned mass rather than overflow the key.
+      this.pruned += m;
+      return;
+    }
     if (n === this.pendIdx[pool].length) {
       const a = new Int32Array(n * 2);
       a.set(this.pendIdx[pool]);
-      this.pendIdx[pool] = a;
+      (this.pendIdx as Int32Array[])[pool] = a;
       const b = new Float64Array(n * 2);
       b.set(this.pendMass[pool]);
       this.pendMass[pool] = b;
@@ -276,19 +292,69 @@ export class ForwardEntropy {
     const em = this.sMass;
     const pi = this.pendIdx[p];
     const pm = this.pendMass[p];
-    // Insertion sort (entries arrive nearly in order).
-    for (let a = 0; a < n; a++) {
-      const x = pi[a];
-      const y = pm[a];
-      let b = a - 1;
-      while (b >= 0 && ei[b] > x) {
-        ei[b + 1] = ei[b];
-        em[b + 1] = em[b];
-        b--;
-      }
-      ei[b + 1] = x;
-      em[b + 1] = y;
+    // Sort by position: pack (position, entry number) into one exact float64 key, native sort
+    // (skipped when the entries already came in order).
+    let sorted = true;
+    for (let a = 1; a < n; a++) if (pi[a] < pi[a - 1]) {
+      sorted = false;
+      break;
     }
+    let count = n;
+    if (sorted) {
+      ei.set(pi.subarray(0, n));
+      em.set(pm.subarray(0, n));
+    } else {
+      let lo = pi[0];
+      let hi = pi[0];
+      for (let a = 1; a < n; a++) {
+        const x = pi[a];
+        if (x < lo) lo = x;
+        else if (x > hi) hi = x;
+      }
+      const span = hi - lo + 1;
+      if (span <= 8 * n + 4096) count = this.bucketEntries(pi, pm, n, lo, span);
+      else this.sortEntries(pi, pm, n);
+    }
+    this.sweepSorted(p, count, single);
+  }
+
+  /** Orders entries through a dense array over their position range (same positions merge). */
+  private bucketEntries(pi: Int32Array, pm: Float64Array, n: number, lo: number, span: number): number {
+    if (this.dense.length < span) this.dense = new Float64Array(span * 2);
+    const acc = this.dense;
+    acc.fill(0, 0, span);
+    for (let a = 0; a < n; a++) acc[pi[a] - lo] += pm[a];
+    const ei = this.sIdx;
+    const em = this.sMass;
+    let c = 0;
+    for (let x = 0; x < span; x++) {
+      const v = acc[x];
+      if (v !== 0) {
+        ei[c] = lo + x;
+        em[c++] = v;
+      }
+    }
+    return c;
+  }
+
+  private sortEntries(pi: Int32Array, pm: Float64Array, n: number): void {
+    const ei = this.sIdx;
+    const em = this.sMass;
+    if (this.sKey.length < n) this.sKey = new Float64Array(n * 2);
+    const key = this.sKey.subarray(0, n);
+    for (let a = 0; a < n; a++) key[a] = pi[a] * ENTRY_SPAN + a;
+    key.sort();
+    for (let a = 0; a < n; a++) {
+      const x = key[a];
+      const idx = Math.floor(x / ENTRY_SPAN);
+      ei[a] = idx;
+      em[a] = pm[x - idx * ENTRY_SPAN];
+    }
+  }
+
+  private sweepSorted(p: number, n: number, single: boolean): void {
+    const ei = this.sIdx;
+    const em = this.sMass;
     const end = this.start[p + 1];
     const tau = this.pruneMass;
     const kOf = this.kOf;
@@ -301,6 +367,9 @@ export class ForwardEntropy {
     const stamp = this.stamp;
     const massAt = this.massAt;
     const cur = this.cur;
+    const pendN = this.pendN;
+    const pendIdx = this.pendIdx;
+    const pendMass = this.pendMass;
     let T = this.T;
     let Z = this.Z;
     let maxM = this.maxM;
@@ -308,11 +377,12 @@ export class ForwardEntropy {
     let e = 0;
     let g = 0;
     let lng = 0;
+    let stale = true; // ln g is only needed at outputs: recompute lazily after absorbing entries
     let j = ei[0];
     for (;;) {
       if (e < n && ei[e] <= j) {
         while (e < n && ei[e] <= j) g += em[e++];
-        lng = Math.log(g);
+        stale = true;
       }
       if (g < tau || j >= end) {
         // Pruned (or the pool never emptied before the log ended): count it, jump to the next entry.
@@ -326,6 +396,10 @@ export class ForwardEntropy {
       const m = g * invK[k];
       const dp = single ? DEST_OUTPUT : dPool[j];
       if (dp === DEST_OUTPUT) {
+        if (stale) {
+          lng = Math.log(g);
+          stale = false;
+        }
         if (stamp[j] !== cur) {
           stamp[j] = cur;
           massAt[j] = m;
@@ -341,7 +415,13 @@ export class ForwardEntropy {
         }
         Z += m;
       } else if (dp >= 0) {
-        this.push(dp, dIdx[j], m);
+        const pn = pendN[dp];
+        if (pn === 0 || pn === pendIdx[dp].length || pn === ENTRY_SPAN - 1) this.push(dp, dIdx[j], m);
+        else {
+          pendIdx[dp][pn] = dIdx[j];
+          pendMass[dp][pn] = m;
+          pendN[dp] = pn + 1;
+        }
       }
       g *= qK[k];
       lng += lnQ[k];

@@ -44,6 +44,8 @@ export interface Scenario {
     trackedTargets: number;
     /** Pool mass below which the every-message entropy computation stops (error bound reported). */
     entropyPruneMass: number;
+    /** Compute the exact entropy of every n-th window message (1 = every message). */
+    entropyEvery: number;
     senderAnonymity: boolean;
     challengeSenders: [number, number];
     disclosure: { target: number; roundMs: number } | null;
@@ -154,7 +156,8 @@ export const SCENARIO_SCHEMA = {
       default: {},
       properties: {
         trackedTargets: int({ minimum: 0, maximum: 100000, default: 0 }),
-        entropyPruneMass: num({ exclusiveMinimum: 0, maximum: 0.01, default: 1e-5 }),
+        entropyPruneMass: num({ exclusiveMinimum: 0, maximum: 0.01, default: 1e-6 }),
+        entropyEvery: int({ minimum: 1, default: 1 }),
         senderAnonymity: { type: 'boolean', default: false },
         challengeSenders: { type: 'array', items: int({ minimum: 0 }), minItems: 2, maxItems: 2, default: [0, 1] },
         disclosure: {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ci95, erlangCdf, metricStat, quantileSorted } from '../src/stats.js';
+import { bootstrapCi95, ci95, erlangCdf, metricStat, quantileSorted } from '../src/stats.js';
 
 describe('stats', () => {
   it('interpolates quantiles linearly', () => {
@@ -10,6 +10,17 @@ describe('stats', () => {
     const [lo, hi] = ci95([1, 2, 3]) as [number, number];
     assert.ok(Math.abs(lo - (2 - 4.303 / Math.sqrt(3))) < 1e-9 && Math.abs(hi - (2 + 4.303 / Math.sqrt(3))) < 1e-9);
     assert.equal(ci95([1]), null);
+  });
+
+  it('gives a bootstrap interval that stays inside the non-negative repetition means', () => {
+    // A skewed non-negative metric (ε): the t-interval goes below zero, the bootstrap does not.
+    const v = [0.01, 0.02, 0.01, 0.9, 0.03];
+    assert.ok((ci95(v) as [number, number])[0] < 0);
+    const [lo, hi] = bootstrapCi95(v) as [number, number];
+    assert.ok(lo >= 0.01 && hi <= 0.9 && lo < hi, `${lo} ${hi}`);
+    assert.deepEqual(bootstrapCi95(v), [lo, hi]);
+    assert.equal(bootstrapCi95([1]), null);
+    assert.equal(metricStat(v.map((x) => Float64Array.of(x)), false, 'bootstrap').ciMethod, 'bootstrap');
   });
 
   it('pools samples and ignores non-finite ones', () => {

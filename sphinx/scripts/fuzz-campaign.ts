@@ -277,6 +277,7 @@ async function runChild(target: FuzzTarget<unknown>, opts: Options): Promise<voi
   const t0 = performance.now();
   let lastBeat = t0;
   let i = 0;
+  let lastOutcome: unknown;
   // Beats whenever the event loop is free (async cases); a blocked loop stops them.
   const beat = setInterval(() => send({ beat: i }), 500);
   const crash = (err: unknown): void => {
@@ -291,6 +292,7 @@ async function runChild(target: FuzzTarget<unknown>, opts: Options): Promise<voi
     const start = performance.now();
     try {
       let r = target.run(ctx as never, rnd);
+      lastOutcome = undefined;
       if (r instanceof Promise) {
         let timer: NodeJS.Timeout | undefined;
         const HANG = Symbol('hang');
@@ -302,6 +304,7 @@ async function runChild(target: FuzzTarget<unknown>, opts: Options): Promise<voi
           r = 'hang';
         } else r = v;
       }
+      lastOutcome = r;
       if (r !== 'hang') {
         const label = typeof r === 'string' ? r : 'ok';
         outcomes.set(label, (outcomes.get(label) ?? 0) + 1);
@@ -312,7 +315,7 @@ async function runChild(target: FuzzTarget<unknown>, opts: Options): Promise<voi
       else outcomes.set(label, (outcomes.get(label) ?? 0) + 1);
     }
     const now = performance.now();
-    if (now - start > watchdogMs) {
+    if (now - start > watchdogMs && lastOutcome !== 'hang') {
       hangs++;
       if (crashesSeen.length < 5) crashesSeen.push(`case ${i}: blocked ${Math.round(now - start)} ms (> ${watchdogMs} ms)\n  input ${describeInput(lastInput)}`);
     }
@@ -356,7 +359,7 @@ async function supervise(script: string, target: FuzzTarget<unknown>, opts: Opti
     let timer = setTimeout(onStall, stallMs);
     function onStall(): void {
       killedForHang = true;
-      process.stderr.write(`${target.name}: no heartbeat for ${stallMs} ms after case ${lastCase} (seed ${opts.seed}): killed as a hang\n`);
+      process.stderr.write(`${target.name}: no heartbeat for ${stallMs} ms (last beat at case ${lastCase}, seed ${opts.seed}): killed as a hang\n`);
       child.kill('SIGKILL');
     }
     child.on('message', (m: { beat?: number; summary?: FuzzSummary }) => {

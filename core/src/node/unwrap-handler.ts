@@ -55,7 +55,8 @@ export type UnwrapOutcome =
 function tight(u: Uint8Array | null, transfer: ArrayBuffer[]): Uint8Array | null {
   if (u === null) return null;
   const own = u.byteOffset === 0 && u.byteLength === u.buffer.byteLength && u.buffer instanceof ArrayBuffer && !transfer.includes(u.buffer);
-  const out = own ? u : u.slice();
+  // A Buffer's slice() is a view (no copy): copy with Uint8Array's slice, never transfer a shared pool.
+  const out = own ? u : Uint8Array.prototype.slice.call(u);
   transfer.push(out.buffer as ArrayBuffer);
   return out;
 }
