@@ -745,10 +745,11 @@ export class Client extends EventEmitter<ClientEvents> {
     const key = bytesToHex(part.surbId);
     const p = this.#acks.get(key);
     if (!p) return this.#drop('unknown_surb');
-    p.parts ??= new Array<Uint8Array | undefined>(part.count);
+    // Array.from, not new Array(n): holes are skipped by some()/every().
+    p.parts ??= Array.from({ length: part.count }, () => undefined);
     if (p.parts.length !== part.count) return this.#drop('unknown_surb');
     p.parts[part.index] = part.part.slice();
-    if (p.parts.some((x) => x === undefined)) return;
+    for (let i = 0; i < p.parts.length; i++) if (p.parts[i] === undefined) return;
     this.#acks.delete(key);
     try {
       const reply = joinSurbReplyParts(p.parts as Uint8Array[], this.#g.payloadTagLength + this.#g.forwardPayloadLength);

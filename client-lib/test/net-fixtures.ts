@@ -1,8 +1,7 @@
-// Real daemons for the client's network tests: the provider binary as a child process (its own keys,
-// made here so that tests can sign its descriptor), and helpers that talk to its admin listener.
+// The provider binary as a child process for the client's network tests (its key files are made
+// here first, so that a test can name the provider before it starts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +26,8 @@ export interface ProviderFixtureOptions {
   readonly authorities?: readonly { url: string; identityKey: string }[];
   readonly network?: Record<string, unknown>;
   readonly messageBytes?: number;
+  /** The provider's `mixnet` config section (absent: dropboxes and API only). */
+  readonly mixnet?: Record<string, unknown>;
 }
 
 /** Makes (once) the provider's key files under `dir`, so a test can list and sign for it first. */
@@ -53,6 +54,7 @@ export async function startProvider(dir: string, opts: ProviderFixtureOptions = 
       dropbox: { messageBytes: opts.messageBytes ?? 2000, pollEntries: 16 },
       wellKnown: { authorities: opts.authorities ?? [], network: opts.network ?? {} },
       log: { level: 'info' },
+      ...(opts.mixnet ? { mixnet: opts.mixnet } : {}),
     }),
   );
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=strata-source', PROVIDER_BIN, '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -92,17 +94,4 @@ export async function startProvider(dir: string, opts: ProviderFixtureOptions = 
       }
     },
   };
-}
-
-/** POST /admin/store: puts `payload` in the dropbox of `alias` exactly as mixnet egress would. */
-export function adminStore(port: number, alias: Uint8Array, payload: Uint8Array): Promise<number> {
-  return new Promise((res, rej) => {
-    const data = JSON.stringify({ alias: Buffer.from(alias).toString('base64url'), payload: Buffer.from(payload).toString('base64url') });
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/admin/store', headers: { 'content-type': 'application/json' } }, (r) => {
-      r.resume();
-      r.on('end', () => res(r.statusCode ?? 0));
-    });
-    req.on('error', rej);
-    req.end(data);
-  });
 }

@@ -4,7 +4,7 @@ import { ProviderHttp, nodeIdOfIdentityKey, parseWellKnown } from '../src/provid
 import { signedAck, signedPoll, signedRegisterAlias, signedRegisterDevice, signedRegisterSurbs } from '../src/provider-requests.js';
 import { nodeBackend } from '../src/crypto-node.js';
 import { makeTempDir, seededBytes } from './helpers.js';
-import { adminStore, startProvider, type RunningProvider } from './net-fixtures.js';
+import { startProvider, type RunningProvider } from './net-fixtures.js';
 
 const key = (i: number) => {
   const seed = new Uint8Array(32).fill(i);
@@ -51,24 +51,20 @@ describe('ProviderHttp (against the real provider binary)', function () {
     await assert.rejects(http.wellKnown(), { name: 'ProviderApiError', reason: 'cert-changed' });
   });
 
-  it('registers a device and an alias, polls a stored message, acknowledges it and registers SURB ids', async () => {
+  it('registers a device and an alias, polls its (empty, fixed-size) dropbox, acknowledges and registers SURB ids', async () => {
     const http = track(new ProviderHttp(provider.url));
-    await http.wellKnown();
+    const wk = await http.wellKnown();
     const account = key(1);
     const device = key(2);
     const aliasKey = key(3);
     const alias = seededBytes(32, 4);
-    await http.postJson('/v1/devices', signedRegisterDevice(account, device, { backend: nodeBackend }));
-    await http.postJson('/v1/aliases', signedRegisterAlias(alias, aliasKey, account, { backend: nodeBackend }));
-    const body = seededBytes(2000, 5);
-    assert.equal(await adminStore(provider.adminPort, alias, body), 200);
-    const res = decodePollResponse(await http.postForBytes('/v1/poll', signedPoll(alias, aliasKey, device.publicKey, { backend: nodeBackend })));
-    assert.equal(res.entries.length, 1);
-    assert.deepEqual(res.entries[0].payload, body);
-    const acked = await http.postJson('/v1/ack', signedAck(alias, aliasKey, device.publicKey, [res.entries[0].id], { backend: nodeBackend }));
-    assert.equal(acked.acknowledged, 1);
-    const again = decodePollResponse(await http.postForBytes('/v1/poll', signedPoll(alias, aliasKey, device.publicKey, { backend: nodeBackend })));
-    assert.equal(again.entries.length, 0);
+    assert.equal((await http.postJson('/v1/devices', signedRegisterDevice(account, device, { backend: nodeBackend }))).created, true);
+    assert.equal((await http.postJson('/v1/aliases', signedRegisterAlias(alias, aliasKey, account, { backend: nodeBackend }))).created, true);
+    const bytes = await http.postForBytes('/v1/poll', signedPoll(alias, aliasKey, device.publicKey, { backend: nodeBackend }));
+    assert.equal(bytes.length, wk.dropbox.pollResponseBytes);
+    assert.deepEqual(decodePollResponse(bytes), { entries: [], more: false });
+    const acked = await http.postJson('/v1/ack', signedAck(alias, aliasKey, device.publicKey, [seededBytes(8, 5)], { backend: nodeBackend }));
+    assert.equal(acked.acknowledged, 0);
     const surbs = await http.postJson('/v1/surbs', signedRegisterSurbs(alias, aliasKey, [seededBytes(16, 6)], Date.now() + 60_000, { backend: nodeBackend }));
     assert.equal(surbs.registered, 1);
   });

@@ -15,8 +15,8 @@ import { specOfGeometry } from '@strata/core/node/unwrap-handler';
 import { WorkerPool } from '@strata/core/node/worker-pool';
 import { siblingModuleUrl } from '@strata/core/node/worker-protocol';
 import { AuthorityFixture } from '../../core/test/node/authority-fixture.js';
-import { waitFor } from '../test/manual-timers.js';
-import { MixProcess } from '../test/mix-process.js';
+import { waitFor } from '../../core/test/node/manual-timers.js';
+import { MixProcess } from '../../core/test/node/mix-process.js';
 import type { CreateInit } from './create-handler.js';
 import { histogramQuantile } from './quantile.js';
 

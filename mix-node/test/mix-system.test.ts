@@ -17,8 +17,8 @@ import { createLinkListener, type LinkListener } from '@strata/core/link/listene
 import { generateLinkKeyPair } from '@strata/core/link/x25519';
 import { createPacket, DEFAULT_GEOMETRY, generateNodeKeyPair, unwrapPacket, type PathHop } from 'sphinx-packet-ts';
 import { AuthorityFixture } from '../../core/test/node/authority-fixture.js';
-import { waitFor } from './manual-timers.js';
-import { MixProcess } from './mix-process.js';
+import { waitFor } from '../../core/test/node/manual-timers.js';
+import { MixProcess } from '../../core/test/node/mix-process.js';
 
 const g = DEFAULT_GEOMETRY;
 const EPOCH_MS = 8000;

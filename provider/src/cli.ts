@@ -8,12 +8,12 @@ import { Provider } from './provider.js';
  */
 export function providerCommand(): Command {
   return new Command('provider')
-    .description('run a Strata provider: durable dropboxes, alias polling and the client HTTPS API')
+    .description('run a Strata provider: durable dropboxes, alias polling, the client HTTPS API and its mixnet link')
     .requiredOption('-c, --config <file>', 'JSON config file (see docs/operators.md, "Provider")')
     .action(async (opts: { config: string }) => {
       const config = loadProviderConfig(opts.config);
-      const provider = await Provider.start(config);
-      await new Promise<void>((resolve) => {
+      // Handlers first: a SIGTERM during start-up (joining the directory) stops once started.
+      const stopped = new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
@@ -22,6 +22,8 @@ export function providerCommand(): Command {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
+      const provider = await Provider.start(config);
+      await stopped;
       await provider.stop();
     });
 }

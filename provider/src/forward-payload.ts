@@ -87,7 +87,8 @@ export function joinSurbReplyEntries(entries: readonly Uint8Array[], replyBytes:
     if (e[SURB_ID_BYTES + 1] !== count || e[SURB_ID_BYTES] >= count) throw new ProviderValidationError('surb_reply', 'inconsistent part header');
     parts[e[SURB_ID_BYTES]] = e.subarray(SURB_ID_BYTES + 2);
   }
-  if (parts.some((p) => p === undefined) || count * cap < replyBytes) throw new ProviderValidationError('surb_reply', 'parts missing');
+  for (let i = 0; i < count; i++) if (parts[i] === undefined) throw new ProviderValidationError('surb_reply', `part ${i} missing`);
+  if (count * cap < replyBytes) throw new ProviderValidationError('surb_reply', 'parts missing');
   const reply = new Uint8Array(count * cap);
   parts.forEach((p, i) => reply.set(p as Uint8Array, i * cap));
   return { surbId: entries[0].slice(0, SURB_ID_BYTES), reply: reply.slice(0, replyBytes) };

@@ -1,20 +1,27 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { createPacket, createSurb } from 'sphinx-packet-ts';
+import { sphinxKeyFor } from '@strata/core/descriptor';
+import { dialLink } from '@strata/core/link/dial';
+import { AuthorityFixture } from '../../core/test/node/authority-fixture.js';
+import { waitFor } from '../../core/test/node/manual-timers.js';
 import { ackRequest, pollRequest, registerAliasRequest, registerDeviceRequest } from '../src/client-requests.js';
+import { encodeForwardPayload, SURB_ID_BYTES } from '../src/forward-payload.js';
+import { EPOCH_MS, epochNow, frameBytes, g, StandInMix } from './mixnet-fixture.js';
 import { decodePollResponse } from '../src/poll-response.js';
 import { generateEd25519KeyPair } from '../src/request-signing.js';
 import { SELF_SIGNED_CERT_FILE } from '../src/tls.js';
 import { aliasId, httpsRequest, payloadFor, tempDir } from './helpers.js';
 
 const BIN = resolve(fileURLToPath(import.meta.url), '../../src/bin.ts');
-const BYTES = 256;
+const BYTES = g.userForwardPayloadLength;
 const ENTRIES = 50;
-const MESSAGES = 300;
+const MESSAGES = 200;
 
 interface Running {
   readonly child: ChildProcess;
@@ -23,8 +30,8 @@ interface Running {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Start the provider binary as a real child process and wait until both listeners are up. */
-function startProvider(configFile: string): Promise<Running> {
+/** Start the provider binary as a real child process and wait until both listeners (and `alsoWait`) are up. */
+function startProvider(configFile: string, alsoWait?: string): Promise<Running> {
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=strata-source', BIN, '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, signal) => res({ code, signal })));
   let stderr = '';
@@ -42,21 +49,10 @@ function startProvider(configFile: string): Promise<Running> {
       }
       if (rec.msg === 'api listening') apiPort = rec.port!;
       if (rec.msg === 'admin listening') adminPort = rec.port!;
-      if (apiPort && adminPort) res({ child, apiPort, adminPort, exited });
+      if (rec.msg === alsoWait) alsoWait = undefined;
+      if (apiPort && adminPort && alsoWait === undefined) res({ child, apiPort, adminPort, exited });
     });
     void exited.then(({ code, signal }) => rej(new Error(`provider exited early (${code ?? signal}): ${stderr}`)));
-  });
-}
-
-function adminStore(port: number, alias: Buffer, payload: Buffer): Promise<number> {
-  return new Promise((res, rej) => {
-    const data = JSON.stringify({ alias: alias.toString('base64url'), payload: payload.toString('base64url') });
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/admin/store', headers: { 'content-type': 'application/json' } }, (r) => {
-      r.resume();
-      r.on('end', () => res(r.statusCode ?? 0));
-    });
-    req.on('error', rej);
-    req.end(data);
   });
 }
 
@@ -65,12 +61,41 @@ describe('provider binary', () => {
   let configFile: string;
   let running: Running | undefined;
 
-  beforeEach(() => {
+  // This process plays the directory and the three mix layers around the provider process.
+  let authority: AuthorityFixture;
+  const mixes = [new StandInMix(0x31), new StandInMix(0x32), new StandInMix(0x33)];
+  const layer = (n: number): StandInMix => {
+    const id = Buffer.from(authority.document(epochNow())!.consensus.layers[n - 1][0].descriptor.nodeId);
+    return mixes.find((m) => id.equals(m.nodeId))!;
+  };
+
+  beforeEach(async () => {
     dir = tempDir();
+    for (const m of mixes) await m.listen();
+    authority = new AuthorityFixture({
+      geometry: g,
+      params: { muPerSecond: 100, lambdaPPerSecond: 1, lambdaLPerSecond: 1, lambdaDPerSecond: 1, lambdaMPerSecond: 1, maxDelayMs: 10_000 },
+      mixCount: 0,
+      providerCount: 1,
+      layers: 3,
+      extra: (epoch) => mixes.map((m) => m.descriptor(epoch)),
+    });
+    await authority.start();
     configFile = join(dir.path, 'provider.json');
     writeFileSync(
       configFile,
-      JSON.stringify({ dataDir: join(dir.path, 'data'), api: { host: '127.0.0.1', port: 0 }, admin: { port: 0 }, dropbox: { messageBytes: BYTES, pollEntries: ENTRIES } }),
+      JSON.stringify({
+        dataDir: join(dir.path, 'data'),
+        api: { host: '127.0.0.1', port: 0 },
+        admin: { port: 0 },
+        dropbox: { messageBytes: BYTES, pollEntries: ENTRIES },
+        mixnet: {
+          listen: { host: '127.0.0.1', port: 0 },
+          directory: { authorities: [{ url: authority.url, identityKey: Buffer.from(authority.signer.publicKey).toString('hex') }], pollIntervalMs: 200 },
+          epoch: { lengthMs: EPOCH_MS, genesisMs: 0, graceMs: 60_000 },
+          workers: { count: 1 },
+        },
+      }),
     );
   });
   afterEach(async () => {
@@ -78,12 +103,14 @@ describe('provider binary', () => {
       running.child.kill('SIGKILL');
       await running.exited;
     }
+    for (const m of mixes) await m.close();
+    await authority.stop();
     dir.remove();
   });
 
   it('keeps every message whose receipt was sent when killed with SIGKILL', async function () {
     this.timeout(60_000);
-    running = await startProvider(configFile);
+    running = await startProvider(configFile, 'provider in the consensus');
     const ca = readFileSync(join(dir.path, 'data', SELF_SIGNED_CERT_FILE));
     const account = generateEd25519KeyPair();
     const device = generateEd25519KeyPair();
@@ -92,9 +119,23 @@ describe('provider binary', () => {
     assert.equal((await httpsRequest(running.apiPort, ca, 'POST', '/v1/devices', registerDeviceRequest(account, device))).status, 201);
     assert.equal((await httpsRequest(running.apiPort, ca, 'POST', '/v1/aliases', registerAliasRequest(alias, aliasKey, account))).status, 201);
 
-    // Concurrent stores (so several share a group commit); each 200 is a receipt.
-    const statuses = await Promise.all(Array.from({ length: MESSAGES }, (_, i) => adminStore(running!.adminPort, alias, payloadFor(i, BYTES))));
-    assert.ok(statuses.every((s) => s === 200));
+    // Real Sphinx packets from the last mix layer, each carrying a SURB-ACK to layer 1 (payload.md §3).
+    const provider = authority.document(epochNow())!.consensus.providers[0].descriptor;
+    const l1 = layer(1);
+    const l3 = layer(3);
+    const link = await dialLink({ host: '127.0.0.1', port: Number(provider.linkAddresses[0].split(':')[2]), staticKey: l3.link, expectedPeerKey: provider.linkKey, frameBytes });
+    const hop = { id: provider.nodeId, publicKey: sphinxKeyFor(provider, epochNow())!, commands: [{ type: 'recipient' as const, id: alias }] };
+    const surbIds = new Set<string>();
+    for (let i = 0; i < MESSAGES; i++) {
+      const surbId = randomBytes(SURB_ID_BYTES);
+      surbIds.add(surbId.toString('hex'));
+      const ackHop = { id: l1.nodeId, publicKey: l1.sphinxOf(epochNow()).publicKey, commands: [{ type: 'recipient' as const, id: randomBytes(32) }, { type: 'surbReply' as const, id: surbId }] };
+      const surb = createSurb(g, [ackHop]);
+      await link.send({ kind: 'SendPacket', packet: createPacket(g, [hop], encodeForwardPayload(surb.surb, payloadFor(i, BYTES), g.surbLength)) });
+    }
+    // Every receipt came back to layer 1: each message was durable before its ACK left.
+    await waitFor(() => l1.received.filter((r) => r.surbId && surbIds.has(Buffer.from(r.surbId).toString('hex'))).length === MESSAGES, 30_000);
+    link.close();
     running.child.kill('SIGKILL');
     assert.equal((await running.exited).signal, 'SIGKILL');
 

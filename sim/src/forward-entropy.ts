@@ -79,7 +79,8 @@ const ENTRY_SPAN = 2 ** 21;
  * and keeps g(1 − 1/k). Starting from mass 1 where the message first enters an honest pool, we sweep
  * each pool's departures in order, forwarding each departure's share to the pool its packet enters
  * next or to the outgoing message it becomes. Propagation is linear, so a pool receiving mass after
- * it was swept is simply swept again for the new mass (exact). A pool whose mass falls below
+ * it was swept is simply swept again for the new mass (exact). Mass left in a pool after its last
+ * departure is normalised away (conditioning on the target having left). A pool whose mass falls below
  * `pruneMass` stops; the dropped mass δ is summed and turned into an error bound:
  *   |H_true − H| ≤ h2(a) + a·log2(N), a = δ/(Z + δ),
  * with Z the delivered mass and N the number of outgoing messages of the run (mixture bounds on
@@ -384,8 +385,17 @@ export class ForwardEntropy {
         while (e < n && ei[e] <= j) g += em[e++];
         stale = true;
       }
-      if (g < tau || j >= end) {
-        // Pruned (or the pool never emptied before the log ended): count it, jump to the next entry.
+      if (j >= end) {
+        // The observer still counts packets in a pool that never sends again (its count drifts when
+        // mix loops come back): mass stuck there is not any outgoing message, so it is normalised
+        // away, i.e. we condition on the target having left the network.
+        g = 0;
+        if (e >= n) break;
+        j = ei[e];
+        continue;
+      }
+      if (g < tau) {
+        // Pruned: count it for the error bound, jump to the next entry.
         pruned += g;
         g = 0;
         if (e >= n) break;

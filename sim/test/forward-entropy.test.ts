@@ -48,8 +48,18 @@ describe('ForwardEntropy', () => {
     assert.ok(Math.abs(r.entropy[0] - 1) < 1e-12);
   });
 
+  it('normalises away mass stuck in a pool that never sends again', () => {
+    const log = new PoolLog(1);
+    log.leave(log.depart(0, 3), false);
+    log.leave(log.depart(0, 2), false); // the observer still counts one packet, which never leaves
+    const r = new ForwardEntropy(log, Int32Array.of(0)).computeAll(Int32Array.of(0), Int32Array.of(0));
+    assert.ok(Math.abs(r.entropy[0] - 1) < 1e-12);
+    assert.equal(r.errorBound[0], 0);
+  });
+
   it('agrees with the online reference tracker on every tracked message of a small network, within its error bound', () => {
-    for (const extra of [{}, { adversary: { corruptMixFraction: 0.34, placement: 'per-layer' }, mixLoops: { lambdaMPerS: 2 } }]) {
+    // Honest network; one corrupt mix per layer; mix loops (mass coming back to an earlier layer).
+    for (const extra of [{}, { adversary: { corruptMixFraction: 0.34, placement: 'per-layer' } }, { mixLoops: { lambdaMPerS: 2 } }]) {
       const r = runRepetition(network({ ...extra, metrics: { trackedTargets: 60 } }), 0);
       const c = r.columns;
       let compared = 0;

@@ -55,6 +55,7 @@ class NativeBackend implements CryptoBackend {
       this.x25519 = sodium.x25519;
       this.x25519Base = sodium.x25519Base;
       this.chacha20Keystream32 = sodium.chacha20Keystream32;
+      this.hkdfExpandSha256 = sodium.hkdfExpandSha256;
     }
     Object.freeze(this);
   }

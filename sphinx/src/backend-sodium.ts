@@ -6,7 +6,7 @@
 // load, the native backend keeps OpenSSL. No node: imports here: browser builds never reach this
 // module anyway (backend-native-browser.ts replaces its only importer).
 import type { PointKey, ScalarKey } from './backend.js';
-import { checkKeyBytes } from './backend.js';
+import { checkHkdfArgs, checkKeyBytes } from './backend.js';
 import { ctIsZero } from './bytes.js';
 import { InvalidPacketError, SphinxArgumentError } from './errors.js';
 import { isLowOrderPoint } from './x25519-low-order.js';
@@ -16,6 +16,7 @@ export interface SodiumNative {
   crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void;
   crypto_scalarmult_base(q: Uint8Array, n: Uint8Array): void;
   crypto_stream_chacha20(c: Uint8Array, n: Uint8Array, k: Uint8Array): void;
+  crypto_hash_sha256(out: Uint8Array, input: Uint8Array): void;
   crypto_scalarmult_BYTES: number;
   crypto_scalarmult_SCALARBYTES: number;
   crypto_stream_chacha20_NONCEBYTES: number;
@@ -61,8 +62,12 @@ function copy32(a: Uint8Array): Uint8Array {
   return out;
 }
 
-/** The X25519 half of CryptoBackend, on libsodium, plus the ChaCha20 keystream it also offers. */
+/**
+ * The X25519 half of CryptoBackend on libsodium, plus the ChaCha20 keystream and the HKDF-Expand
+ * (on libsodium's SHA-256: one N-API call per hash instead of a node:crypto Hmac object per block).
+ */
 export interface SodiumX25519 {
+  hkdfExpandSha256(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   importScalar(scalar: Uint8Array): ScalarKey;
   importPoint(u: Uint8Array): PointKey;
   x25519(k: ScalarKey, p: PointKey): Uint8Array;
@@ -81,6 +86,7 @@ export function makeSodiumX25519(sodium: SodiumNative): SodiumX25519 | null {
     typeof sodium.crypto_scalarmult !== 'function' ||
     typeof sodium.crypto_scalarmult_base !== 'function' ||
     typeof sodium.crypto_stream_chacha20 !== 'function' ||
+    typeof sodium.crypto_hash_sha256 !== 'function' ||
     sodium.crypto_scalarmult_BYTES !== 32 ||
     sodium.crypto_scalarmult_SCALARBYTES !== 32 ||
     sodium.crypto_stream_chacha20_NONCEBYTES !== 8
@@ -88,7 +94,45 @@ export function makeSodiumX25519(sodium: SodiumNative): SodiumX25519 | null {
     return null;
   }
   const zeroNonce8 = new Uint8Array(sodium.crypto_stream_chacha20_NONCEBYTES);
+  const sha256 = (data: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(32);
+    sodium.crypto_hash_sha256(out, data);
+    return out;
+  };
   return {
+    hkdfExpandSha256(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+      checkHkdfArgs(prk, info, length);
+      // RFC 5869 §2.3: T(i) = HMAC(PRK, T(i-1) || info || i), HMAC as RFC 2104 §2:
+      // H((K ^ opad) || H((K ^ ipad) || text)), K zero-padded to the 64-byte block (hashed first if longer).
+      const k = prk.length > 64 ? sha256(prk) : prk;
+      const first = new Uint8Array(64 + info.length + 1); // (K ^ ipad) || info || 1
+      const inner = new Uint8Array(64 + 32 + info.length + 1); // (K ^ ipad) || T(i-1) || info || i
+      const outer = new Uint8Array(64 + 32); // (K ^ opad) || inner hash
+      for (let j = 0; j < 64; j++) {
+        const kb = j < k.length ? k[j] : 0;
+        first[j] = inner[j] = kb ^ 0x36;
+        outer[j] = kb ^ 0x5c;
+      }
+      first.set(info, 64);
+      first[first.length - 1] = 1;
+      inner.set(info, 96);
+      const out = new Uint8Array(length);
+      const innerHash = outer.subarray(64);
+      const t = inner.subarray(64, 96);
+      for (let off = 0, i = 1; off < length; i++) {
+        if (i > 1) inner[inner.length - 1] = i;
+        sodium.crypto_hash_sha256(innerHash, i === 1 ? first : inner);
+        sodium.crypto_hash_sha256(t, outer); // T(i), kept in place for the next block
+        const n = Math.min(32, length - off);
+        out.set(n === 32 ? t : t.subarray(0, n), off);
+        off += n;
+      }
+      outer.fill(0);
+      first.fill(0);
+      inner.fill(0);
+      return out;
+    },
+
     importScalar(scalar: Uint8Array): ScalarKey {
       checkKeyBytes(scalar, 'scalar');
       // libsodium clamps inside crypto_scalarmult (RFC 7748 §5 decodeScalar25519), as OpenSSL does.

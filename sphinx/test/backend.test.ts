@@ -123,6 +123,14 @@ for (const n of NATIVE_ENGINES) describe(`native (${n.x25519Engine}) and portabl
       assert.equal(toHex(n.x25519(n.importScalar(k), n.importPoint(u))), toHex(p.x25519(p.importScalar(k), p.importPoint(u))));
     }
   });
+  it('compute the same HKDF-Expand for PRKs longer than one SHA-256 block and outputs of many blocks', () => {
+    const r = seededRandom(13);
+    for (const [prkLen, len] of [[64, 160], [65, 33], [100, 255 * 32], [200, 1]]) {
+      const prk = r(prkLen);
+      const info = r(29);
+      assert.equal(toHex(n.hkdfExpandSha256(prk, info, len)), toHex(p.hkdfExpandSha256(prk, info, len)));
+    }
+  });
   it('agree on an IV whose 128-bit counter wraps mid-stream', () => {
     const key = new Uint8Array(32).fill(1);
     const iv = new Uint8Array(16).fill(0xff);

@@ -62,7 +62,7 @@ const tmp = makeTempDir();
 try {
   let net = await NetworkStandIn.start(tmp.dir, DEFAULT_RATES);
   try {
-    await net.waitForCurrentConsensus();
+    await net.waitForConsensus();
     await idleCpu(net, tmp.dir);
   } finally {
     await net.stop();
@@ -71,7 +71,7 @@ try {
     const sub = makeTempDir();
     net = await NetworkStandIn.start(sub.dir, { ...DEFAULT_RATES, lambdaPPerSecond: LAMBDA_P });
     try {
-      await net.waitForCurrentConsensus();
+      await net.waitForConsensus();
       await deliver(net, sub.dir);
     } finally {
       await net.stop();

@@ -1,11 +1,12 @@
-// Runs a mix node as a real child process (src/bin.ts under tsx) and follows its JSON log lines.
+// Runs a mix node as a real child process (mix-node/src/bin.ts under tsx) and follows its JSON log
+// lines. Shared by the mix-node and provider system tests (real mixes, real links).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './manual-timers.js';
 
-const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../mix-node/src/bin.ts', import.meta.url));
 
 export class MixProcess {
   readonly lines: Record<string, unknown>[] = [];
