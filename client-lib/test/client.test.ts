@@ -115,6 +115,32 @@ describe('Client (real authority, real provider binary, network stand-in)', func
     assert.deepEqual(seen[0].body, file);
   });
 
+  it('resends lost fragments on fresh paths and delivers the message exactly once when a mix loses every third packet', async () => {
+    const aliceAtBob = bob.contacts.list().find((c) => c.name === 'alice')!;
+    const body = seededBytes(16 * 1024, 21);
+    const seen: DeliveredMessage[] = [];
+    const onMessage = (m: DeliveredMessage): void => void seen.push(m);
+    alice.on('message', onMessage);
+    net.dropEvery = 3;
+    try {
+      const sentBefore = bob.stats.sent.real;
+      const id = await bob.send(aliceAtBob.id, body);
+      const fragments = bob.status(id)!.fragments;
+      const s = await finalState(bob, id);
+      assert.equal(s.state, 'stored');
+      assert.ok(net.counts.lost > 0);
+      assert.ok(bob.stats.sent.real - sentBefore > fragments, 'some fragments were sent more than once');
+      await waitFor('the message at alice', () => seen.length > 0);
+      const rounds = alice.stats.polls + 20;
+      await waitFor('more polls', () => alice.stats.polls >= rounds);
+      assert.equal(seen.length, 1);
+      assert.deepEqual(seen[0].body, body);
+    } finally {
+      net.dropEvery = 0;
+      alice.off('message', onMessage);
+    }
+  });
+
   it('keeps a message from a sender who is not a contact in the request queue, never shown', async () => {
     const carol = await Client.bootstrap(net.provider.url, opts('carol'));
     try {

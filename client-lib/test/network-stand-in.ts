@@ -68,11 +68,16 @@ export interface StandInCounts {
   /** Packets for the provider without a listener. */
   toOtherProvider: number;
   failures: number;
+  /** Packets lost on purpose (dropEvery). */
+  lost: number;
 }
 
 export class NetworkStandIn {
-  readonly counts: StandInCounts = { mixPackets: 0, toProvider: 0, toOtherProvider: 0, failures: 0 };
+  readonly counts: StandInCounts = { mixPackets: 0, toProvider: 0, toOtherProvider: 0, failures: 0, lost: 0 };
   readonly otherProviderNodeId: Uint8Array;
+  /** Loss injection: when > 0, every `dropEvery`-th packet reaching the mixes is lost (a failing mix). */
+  dropEvery = 0;
+  #seen = 0;
   #work: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -130,6 +135,10 @@ export class NetworkStandIn {
 
   #receive(at: StandInNode, packet: Uint8Array): void {
     this.counts.mixPackets++;
+    if (this.dropEvery > 0 && ++this.#seen % this.dropEvery === 0) {
+      this.counts.lost++;
+      return;
+    }
     this.#work = this.#work.then(() => this.#route(at, packet)).catch(() => void this.counts.failures++);
   }
 

@@ -152,6 +152,9 @@ export async function benchNode(rates: number[], stepMs: number, meanDelayMs: nu
         generator_refused: refused,
         zero_drops: received - receivedBefore === n && delta(/^strata_mix_packets_dropped_total/) === 0 && refused === 0,
         mix_cpu_cores: Number((cpuS / ((performance.now() - t0) / 1000)).toFixed(2)),
+        // CPU of the mix process (main thread + workers) per packet: robust to a busy machine;
+        // 2 cores / this = the rate the node could carry on 2 cores of its own.
+        mix_cpu_us_per_packet: Number(((cpuS * 1e6) / n).toFixed(1)),
         lateness_p50_ms: Number((histogramQuantile(buckets, 0.5) * 1000).toFixed(2)),
         lateness_p99_ms: Number((histogramQuantile(buckets, 0.99) * 1000).toFixed(2)),
         workers: availableParallelism(),

@@ -73,6 +73,7 @@ export async function benchUnwrapPool(workers: number, jobs: number): Promise<Re
     ops_per_s: Math.round((jobs / ms) * 1000),
     us_per_op_per_worker: Number(((ms * 1000 * workers) / jobs).toFixed(1)),
     process_cpu_s: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)), // all threads
+    cpu_us_per_op: Number(((cpu.user + cpu.system) / jobs).toFixed(1)), // all threads: robust to load
     worker_busy_s: Number((busy.reduce((a, b) => a + b, 0) / 1000).toFixed(2)),
   };
 }

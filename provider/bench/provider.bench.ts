@@ -4,6 +4,7 @@
  *
  *   npm run bench -w @strata/provider            # 10,000 aliases × 100 messages × 2000 B
  *   BENCH_ALIASES=1000 BENCH_MESSAGES=20 npm run bench -w @strata/provider   # a quick run
+ *   BENCH_ONLY=ingress npm run bench -w @strata/provider   # only the mixnet ingress figure
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +19,8 @@ import { ReplayCache } from '../src/replay-cache.js';
 import { RequestVerifier, generateEd25519KeyPair, signRequest } from '../src/request-signing.js';
 import { SELF_SIGNED_CERT_FILE } from '../src/tls.js';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { benchIngress } from './ingress.bench.js';
 
 const ALIASES = Number(process.env.BENCH_ALIASES ?? 10_000);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100);
@@ -191,4 +193,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+const INGRESS_PACKETS = Number(process.env.BENCH_INGRESS_PACKETS ?? 5000);
+if (process.env.BENCH_ONLY !== 'ingress') await main();
+out(await benchIngress(INGRESS_PACKETS, Math.max(1, availableParallelism() - 1)));

@@ -32,6 +32,8 @@ export class StandInMix {
   readonly signer: Ed25519Signer;
   readonly link: LinkKeyPair = generateLinkKeyPair();
   readonly received: UnwrapResult[] = [];
+  /** Packets that arrived (unwrapped or not). */
+  packets = 0;
   private readonly sphinx = new Map<number, ReturnType<typeof generateNodeKeyPair>>();
   listener!: LinkListener<object>;
 
@@ -44,12 +46,14 @@ export class StandInMix {
     return this.sphinx.get(epoch)!;
   }
 
-  /** Listen; every packet that arrives is unwrapped with our key and kept in `received`. */
-  async listen(): Promise<void> {
+  /** Listen; every packet that arrives is counted and (unless `unwrap` is false) unwrapped into `received`. */
+  async listen(unwrap = true): Promise<void> {
     this.listener = await createLinkListener<object>({ host: '127.0.0.1', port: 0, staticKey: this.link, frameBytes, authorize: () => ({}) });
     this.listener.on('connection', (conn) =>
       conn.on('command', (cmd) => {
         if (cmd.kind !== 'SendPacket') return;
+        this.packets++;
+        if (!unwrap) return;
         const e = epochNow();
         for (const epoch of [e, e - 1, e + 1]) {
           try {
@@ -108,10 +112,10 @@ export interface Rig {
   stop(): Promise<void>;
 }
 
-export async function startRig(options: { rateLimit?: { packetsPerSecond: number; burst: number } } = {}): Promise<Rig> {
+export async function startRig(options: { rateLimit?: { packetsPerSecond: number; burst: number }; workers?: number; unwrapAtMixes?: boolean } = {}): Promise<Rig> {
   const dir = tempDir();
   const mixes = [new StandInMix(0x21), new StandInMix(0x22), new StandInMix(0x23)];
-  for (const m of mixes) await m.listen();
+  for (const m of mixes) await m.listen(options.unwrapAtMixes ?? true);
   const authority = new AuthorityFixture({
     geometry: g,
     params: { muPerSecond: 100, lambdaPPerSecond: 1, lambdaLPerSecond: 1, lambdaDPerSecond: 1, lambdaMPerSecond: 1, maxDelayMs: 10_000 },
@@ -132,7 +136,7 @@ export async function startRig(options: { rateLimit?: { packetsPerSecond: number
       listen: { host: '127.0.0.1', port: 0 },
       directory: { authorities: [{ url: authority.url, identityKey: Buffer.from(authority.signer.publicKey).toString('hex') }], pollIntervalMs: 200 },
       epoch: { lengthMs: EPOCH_MS, genesisMs: 0, graceMs: 60_000 },
-      workers: { count: 1 },
+      workers: { count: options.workers ?? 1 },
       ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
     },
   });

@@ -561,6 +561,7 @@ export class Engine implements Clock {
     const pk = this.alloc();
     this.counts.flood++;
     this.pKind[pk] = KIND_FLOOD;
+    for (let v = 0; v < this.K; v++) this.pDep[pk * this.K + v] = -1; // the attacker's own: never logged
     this.pSrc[pk] = -1;
     this.pMsg[pk] = -1;
     this.pSent[pk] = this.t;

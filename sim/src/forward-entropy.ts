@@ -125,6 +125,8 @@ export class ForwardEntropy {
    */
   constructor(log: PoolLog, rank: Int32Array, readonly pruneMass = DEFAULT_PRUNE_MASS) {
     const n = log.nodes;
+    if (!(pruneMass > 0 && pruneMass < 1)) throw new RangeError(`pruneMass: must be in (0, 1), got ${pruneMass}`);
+    if (rank.length !== n) throw new RangeError(`rank: must have one entry per node (${n}), got ${rank.length}`);
     const R = log.records;
     this.rank = rank;
     this.start = new Int32Array(n + 1);

@@ -4,6 +4,7 @@ export * from './scenario.js';
 export * from './trace.js';
 export * from './engine.js';
 export * from './mass-tracker.js';
+export * from './forward-entropy.js';
 export * from './disclosure.js';
 export * from './stats.js';
 export * from './summary.js';

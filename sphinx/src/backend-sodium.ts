@@ -2,6 +2,8 @@
 // A fresh scalar costs one crypto_scalarmult (~45 µs) where node:crypto needs a JWK import that
 // also derives the public key (~40–50 µs) before its own multiplication; a forward hop has one fresh
 // scalar (the blinding factor) and one fresh point (alpha), packet creation one fresh scalar per hop.
+// It also serves the ChaCha20 blinding keystream and HKDF-Expand (fewer, cheaper native calls);
+// every result is byte-identical to the OpenSSL path (test/backend.test.ts runs vectors through both).
 // backend-native.ts loads the addon lazily, once, and passes it to makeSodiumX25519; when it cannot
 // load, the native backend keeps OpenSSL. No node: imports here: browser builds never reach this
 // module anyway (backend-native-browser.ts replaces its only importer).

@@ -4,12 +4,16 @@ import { Command } from 'commander';
 import { ConfigError, StrataError } from '@strata/core';
 import { loadTestnetConfig, parseTestnetConfig, type TestnetConfig } from './config.js';
 import { testnetDown } from './down.js';
+import { DemoClients } from './demo-clients.js';
+import { writeManifest, readManifest } from './manifest.js';
 import { formatStatusLine, formatStatusTable, testnetStatus } from './status.js';
 import { testnetUp } from './up.js';
 
 /** Default data dir of `npm start` (git-ignored). */
 export const DEFAULT_TESTNET_DIR = '.strata/testnet';
 const STATUS_INTERVAL_MS = 2000;
+/** How often each demo client writes to its peer in `run`. */
+const DEMO_SEND_INTERVAL_MS = 5000;
 
 function loadConfig(file: string | undefined): TestnetConfig {
   return file === undefined ? parseTestnetConfig({}) : loadTestnetConfig(file);
@@ -102,12 +106,28 @@ async function runForeground(dir: string, config: TestnetConfig): Promise<void> 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const tty = process.stdout.isTTY === true;
+  let demo: DemoClients | undefined;
+  let warnings = 0;
   try {
-    // Do not block on the consensus: the live status shows it arriving.
-    await testnetUp(dir, config, { wait: 'healthy', onProgress: (l) => process.stdout.write(`${l}\n`) });
+    // Wait for the first consensus: the demo clients send through it.
+    await testnetUp(dir, config, { onProgress: (l) => process.stdout.write(`${l}\n`) });
+    if (config.clients > 0 && !stopping) {
+      process.stdout.write(`starting ${config.clients} demo clients (DIR/client-<i>), each writing to the next every ${DEMO_SEND_INTERVAL_MS / 1000} s\n`);
+      demo = await DemoClients.start(readManifest(dir), config.clients, { sendIntervalMs: DEMO_SEND_INTERVAL_MS, onWarning: () => void warnings++ });
+      const m = readManifest(dir);
+      m.clients = { requested: config.clients, running: demo.stats.running, note: `demo clients run inside \`strata testnet run\` (pid ${process.pid})` };
+      writeManifest(dir, m);
+    }
     process.stdout.write(`testnet up in ${resolve(dir)} (testnet.json lists every address); Ctrl-C stops it\n`);
     while (!stopping) {
       const s = await testnetStatus(dir);
+      if (demo) {
+        const d = demo.stats;
+        s.clients = { ...s.clients, running: d.running };
+        s.messagesSent = d.sent;
+        s.messagesReceived = d.delivered;
+        s.p50LatencyMs = d.p50LatencyMs;
+      }
       const line = `${new Date().toISOString().slice(11, 19)} ${formatStatusLine(s)}`;
       process.stdout.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
       await new Promise<void>((r) => {
@@ -120,6 +140,7 @@ async function runForeground(dir: string, config: TestnetConfig): Promise<void> 
     }
   } finally {
     if (tty) process.stdout.write('\n');
+    await demo?.close();
     const results = await testnetDown(dir, config.timeouts.stopMs).catch(() => []);
     const killed = results.filter((r) => r.result === 'killed').map((r) => r.name);
     process.stdout.write(`testnet stopped${killed.length ? ` (had to SIGKILL ${killed.join(', ')})` : ''}\n`);

@@ -8,7 +8,9 @@ export type TestnetErrorReason =
   | 'daemon-exited' // a daemon exited while we waited for it
   | 'timeout' // a readiness condition was not met in time
   | 'consensus' // the authorities serve different or unverifiable documents
-  | 'daemon-missing'; // a package's daemon entry point cannot be resolved
+  | 'daemon-missing' // a package's daemon entry point cannot be resolved
+  | 'clients' // the demo clients cannot run on this testnet
+  | 'node'; // no such node in the testnet, or it runs already
 
 export class TestnetError extends StrataError {
   declare readonly reason: TestnetErrorReason;

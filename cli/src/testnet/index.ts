@@ -8,4 +8,5 @@ export * from './wait.js';
 export * from './up.js';
 export * from './down.js';
 export * from './status.js';
+export * from './demo-clients.js';
 export * from './command.js';

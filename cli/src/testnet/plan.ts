@@ -1,7 +1,7 @@
 // Keys and config files of a testnet, under DIR:
 //   DIR/authority-<i>/{keys/identity.key,keys/link.key,config.json,data/,daemon.log}
 //   DIR/mix-<i>/{data/identity.key,data/link.key,config.json,daemon.log}   (mix keys live in its dataDir)
-//   DIR/provider-<i>/{data/(provider-keys.json,api-cert.pem,…),config.json,daemon.log}  (made on first start)
+//   DIR/provider-<i>/{data/(identity.key,link.key,api-cert.pem,dropbox/…),config.json,daemon.log}
 // Ports are picked free on `host` when the plan is made and kept for restarts.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -105,8 +105,12 @@ export async function planTestnet(dirIn: string, c: TestnetConfig): Promise<Mani
     const base = join(dir, name);
     const dataDir = join(base, 'data');
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // Like a mix, the provider loads identity.key / link.key from its dataDir; made here so that
+    // the authorities' allow lists name it before it first starts.
+    const keys = keygen(dataDir);
     const apiPort = await freePort(c.host);
     const adminPort = await freePort(c.host);
+    const linkPort = await freePort(c.host);
     const apiUrl = `https://${h}:${apiPort}`;
     const config = {
       dataDir,
@@ -117,20 +121,29 @@ export async function planTestnet(dirIn: string, c: TestnetConfig): Promise<Mani
         authorities: directoryPeers,
         network: { epochLengthMs: c.epoch.lengthMs, genesisMs: 0, threshold, ...c.network },
       },
+      // Its place in the mixnet: link listener (clients and the last mix layer), directory uploads.
+      mixnet: {
+        listen: { host: c.host, port: linkPort },
+        advertiseHost: c.host,
+        directory: { authorities: directoryPeers, threshold, pollIntervalMs: c.mix.pollIntervalMs },
+        epoch: { lengthMs: c.epoch.lengthMs, genesisMs: 0, graceMs: c.mix.graceMs },
+        workers: { count: c.mix.workers },
+        maxDelayMs: c.network.maxDelayMs,
+      },
       log: { level: c.logLevel },
     };
     const configFile = join(base, 'config.json');
     writeJson(configFile, config);
-    providers.push({ name, apiUrl, certFile: join(dataDir, 'api-cert.pem'), identityKey: null });
+    providers.push({ name, apiUrl, certFile: join(dataDir, 'api-cert.pem'), identityKey: keys.identityKey });
     nodes.push({
       name,
       role: 'provider',
-      identityKey: null,
+      identityKey: keys.identityKey,
       pid: null,
       configFile,
       logFile: join(base, 'daemon.log'),
       dataDir,
-      addresses: { api: apiUrl, admin: `http://${h}:${adminPort}` },
+      addresses: { api: apiUrl, admin: `http://${h}:${adminPort}`, link: `tcp://${h}:${linkPort}` },
       metricsUrl: `http://${h}:${adminPort}/metrics`,
       healthUrl: null,
     });

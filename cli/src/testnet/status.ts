@@ -35,7 +35,10 @@ export interface TestnetStatus {
   /** Messages acknowledged by their recipients (removed from dropboxes). */
   messagesDelivered: number;
   clients: Manifest['clients'];
-  /** End-to-end latency needs the demo clients (null until they exist). */
+  /** Demo-client messages sent and received end to end (null outside `strata testnet run`). */
+  messagesSent: number | null;
+  messagesReceived: number | null;
+  /** End-to-end latency of the demo clients' messages (null outside `strata testnet run`). */
   p50LatencyMs: number | null;
   nodes: NodeStatus[];
 }
@@ -109,6 +112,8 @@ export async function testnetStatus(dirIn: string): Promise<TestnetStatus> {
     messagesStored: sumSamples(providerSamples, 'strata_provider_stored_total'),
     messagesDelivered: sumSamples(providerSamples, 'strata_provider_delivered_total'),
     clients: m.clients,
+    messagesSent: null,
+    messagesReceived: null,
     p50LatencyMs: null,
     nodes: probed.map((p) => p.status),
   };
@@ -126,6 +131,7 @@ export function formatStatusLine(s: TestnetStatus): string {
     `stored ${s.messagesStored}`,
     `delivered ${s.messagesDelivered}`,
     `clients ${s.clients.running}/${s.clients.requested}`,
+    ...(s.messagesSent === null ? [] : [`messages ${s.messagesReceived}/${s.messagesSent} received`]),
     `p50 ${s.p50LatencyMs === null ? 'n/a' : `${s.p50LatencyMs} ms`}`,
   ].join(' | ');
 }

@@ -1,4 +1,4 @@
-// `strata testnet up`: plan (or reuse) DIR, start providers → authorities → mixes as detached
+// `strata testnet up`: plan (or reuse) DIR, start authorities → providers → mixes as detached
 // processes, wait until each answers, then (wait stage "consensus") until every authority serves
 // the same threshold-signed document and every mix reports its layer in it. DIR/testnet.json is
 // rewritten at each step so that `down` can always clean up.
@@ -78,7 +78,15 @@ export async function testnetUp(dirIn: string, config: TestnetConfig, options: U
   const ofRole = (role: NodeRole): ManifestNode[] => m.nodes.filter((n) => n.role === role);
 
   try {
-    // 1. Providers first: they make their own keys, which the authorities' allow lists need.
+    // 1. Authorities, with allow lists naming every mix and provider (their keys are made by the plan).
+    writeAuthorityConfigs(m, config);
+    const authorities = ofRole('authority');
+    authorities.forEach(start);
+    writeManifest(dir, m);
+    say(`started ${authorities.length} directory authorit${authorities.length === 1 ? 'y' : 'ies'}; waiting for /healthz`);
+    await Promise.all(authorities.map((n) => waitFor(`${n.name} /healthz`, async () => (await getJson(n.healthUrl!)).status === 200, { timeoutMs, abort })));
+
+    // 2. Providers: their client API, then their place in the mixnet (descriptor uploads).
     const providers = ofRole('provider');
     providers.forEach(start);
     writeManifest(dir, m);
@@ -97,19 +105,12 @@ export async function testnetUp(dirIn: string, config: TestnetConfig, options: U
         );
         const key = identityKeyOf(wk);
         if (key === undefined) throw new TestnetError('daemon-exited', `${n.name}: /.well-known/strata carries no 32-byte identity key`);
+        if (n.identityKey !== null && key !== n.identityKey) throw new TestnetError('daemon-exited', `${n.name}: serves identity key ${key}, the plan made ${n.identityKey}`);
         n.identityKey = key;
-        entry.identityKey = n.identityKey;
+        entry.identityKey = key;
         await waitFor(`${n.name} to serve /metrics`, async () => (await getJson(n.metricsUrl)).status === 200, { timeoutMs, abort });
       }),
     );
-
-    // 2. Authorities, with allow lists naming every mix and provider.
-    writeAuthorityConfigs(m, config);
-    const authorities = ofRole('authority');
-    authorities.forEach(start);
-    writeManifest(dir, m);
-    say(`started ${authorities.length} directory authorit${authorities.length === 1 ? 'y' : 'ies'}; waiting for /healthz`);
-    await Promise.all(authorities.map((n) => waitFor(`${n.name} /healthz`, async () => (await getJson(n.healthUrl!)).status === 200, { timeoutMs, abort })));
 
     // 3. Mixes: their ops listener answers /healthz (503 until they know their layer).
     const mixes = ofRole('mix');

@@ -51,7 +51,7 @@ async function deliver(net: NetworkStandIn, dir: string): Promise<void> {
     await got;
     const ms = performance.now() - t0;
     const st = a.status(id)!;
-    console.log(JSON.stringify({ name: 'client_deliver', bytes: DELIVER_BYTES, fragments: st.fragments, lambdaP: LAMBDA_P, seconds: Number((ms / 1000).toFixed(1)), mixing_delays: 'not applied (stand-in)' }));
+    console.log(JSON.stringify({ name: 'client_deliver', bytes: DELIVER_BYTES, fragments: st.fragments, lambdaP: LAMBDA_P, seconds: Number((ms / 1000).toFixed(1)), mix_hop_delays: 'none (stand-in mixes); provider hop: Exp(mu)' }));
   } finally {
     await a.close();
     await b.close();

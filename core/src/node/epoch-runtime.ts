@@ -32,7 +32,10 @@ export interface EpochRuntimeOptions {
   applyKeys(control: UnwrapControl): Promise<void>;
   /** The grace period of `epoch` ended: keys < epoch are gone; prune replay tables below it. */
   onGraceEnd?(epoch: number): Promise<unknown>;
-  /** A verified consensus of the current epoch (or of the next one, fetched early) arrived. */
+  /**
+   * A verified consensus arrived: of the current epoch, or of the next one fetched early (then
+   * `epoch` > the current one; it is not announced again when that epoch starts).
+   */
   onConsensus?(epoch: number, topology: Topology, consensus: Consensus): void;
 }
 
@@ -184,9 +187,6 @@ export class EpochRuntime {
     this.after(this.o.graceMs, () => this.graceEnd(epoch));
     this.scheduleBoundary();
     await this.housekeeping();
-    // A consensus fetched early for this epoch becomes current now.
-    const t = this.topologies.get(epoch);
-    if (t && !this.stopped) this.o.onConsensus?.(epoch, t, t.consensus);
   }
 
   private async graceEnd(epoch: number): Promise<void> {
