@@ -32,7 +32,7 @@ import { DurableReassembler } from './durable-reassembler.js';
 import { openEnvelope, sealEnvelope } from './envelope.js';
 import { ClientError, ClientLibError, ProviderApiError } from './errors.js';
 import { loadOrCreateIdentity, publicIdentity, type Identity } from './identity.js';
-import { Outbox, type MessageStatus } from './outbox.js';
+import { Outbox, type MessageStatus, type RetryPolicy } from './outbox.js';
 import { PacketFactory, SURB_ID_BYTES, findProvider, routingView, type RouteNode } from './packets.js';
 import { payloadBudget, type PayloadBudget } from './payload-budget.js';
 import { ProviderHttp, nodeIdOfIdentityKey, type WellKnown } from './provider-http.js';
@@ -89,6 +89,8 @@ export interface ClientOptions {
   readonly geometry?: Geometry;
   readonly pollIntervalMs?: number;
   readonly aliasPeriodMs?: number;
+  /** Overrides of the outbox retry policy (client.md §8); hops, ackHops and the mean delay come from the network. */
+  readonly retry?: Partial<RetryPolicy>;
   /** Connect, register, poll and send (default true). False: local state only (contacts, CLI). */
   readonly network?: boolean;
 }
@@ -320,7 +322,7 @@ export class Client extends EventEmitter<ClientEvents> {
     const g = options.geometry ?? DEFAULT_GEOMETRY;
     // Timeouts from the expected delays (client.md §8): forward route 5 hops, ACK route 4, mean 1/μ.
     const mu = settings.muPerSecond ?? DEFAULT_MU_PER_SECOND;
-    const outbox = await Outbox.open(store, { now, policy: { hops: 5, ackHops: 4, meanHopDelayMs: 1000 / mu } });
+    const outbox = await Outbox.open(store, { now, policy: { hops: 5, ackHops: 4, meanHopDelayMs: 1000 / mu, ...(options.retry ?? {}) } });
     const inbound = await DurableReassembler.open(store, { now });
     const client = new Client(store, identity, settings, { device, link }, outbox, inbound, { ...options, backend, now, geometry: g });
     if (options.network !== false) {

@@ -45,7 +45,9 @@ describe('Client (real authority, real provider binary, network stand-in)', func
   let net: NetworkStandIn;
   let alice: Client;
   let bob: Client;
-  const opts = (name: string) => ({ dataDir: join(tmp.dir, name), passphrase: `pass-${name}`, scrypt: TEST_SCRYPT, pollIntervalMs: 100 });
+  // Short retransmission timeouts (the network's μ is only learnt at the first consensus).
+  const retry = { meanHopDelayMs: 50, constantMs: 300, backoff: 1.2 };
+  const opts = (name: string) => ({ dataDir: join(tmp.dir, name), passphrase: `pass-${name}`, scrypt: TEST_SCRYPT, pollIntervalMs: 100, retry });
 
   before(async () => {
     tmp = makeTempDir();
@@ -58,6 +60,10 @@ describe('Client (real authority, real provider binary, network stand-in)', func
       Client.bootstrap(net.provider.url, { ...opts('bob'), providerNodeId }),
     ]);
     if (process.env.STRATA_DEBUG) for (const c of [alice, bob]) c.on('warning', (e) => console.log('warning', e.name, e.message));
+  });
+
+  afterEach(() => {
+    if (net) net.dropEvery = 0; // even when a loss test timed out
   });
 
   after(async () => {
@@ -204,7 +210,7 @@ describe('Client (real authority, real provider binary, network stand-in)', func
   describe('strata client (CLI)', () => {
     const lines: string[] = [];
     const io: CliIo = { out: (l) => void lines.push(l), err: () => undefined, passphrase: async () => 'cli-pass', interrupted: async () => undefined };
-    const cli = (...args: string[]) => clientCommand(io, { scrypt: TEST_SCRYPT, pollIntervalMs: 100 }).parseAsync(args, { from: 'user' });
+    const cli = (...args: string[]) => clientCommand(io, { scrypt: TEST_SCRYPT, pollIntervalMs: 100, retry }).parseAsync(args, { from: 'user' });
     const last = () => JSON.parse(lines.at(-1)!) as Record<string, unknown>;
 
     it('init registers with the provider and prints the address; address prints the same one', async () => {
@@ -267,7 +273,7 @@ describe('Client (real authority, real provider binary, network stand-in)', func
     const sent = alice.outbox.list().filter((s) => s.state === 'stored');
     assert.ok(sent.length > 0);
     await alice.close();
-    alice = await Client.open(join(tmp.dir, 'alice'), 'pass-alice', { scrypt: TEST_SCRYPT, pollIntervalMs: 100 });
+    alice = await Client.open(join(tmp.dir, 'alice'), 'pass-alice', { scrypt: TEST_SCRYPT, pollIntervalMs: 100, retry });
     for (const s of sent) assert.equal(alice.status(s.id)?.state, 'stored');
   });
 });

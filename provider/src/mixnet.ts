@@ -120,8 +120,7 @@ export class ProviderMixnet {
         authorities: c.directory.authorities.map((a) => ({ url: a.url, identityKey: a.identityKey })),
         threshold: c.directory.threshold,
         sphinxGeometryHash: geometryHash(this.geometry),
-        metrics: o.metrics.strata,
-        logger: o.logger,
+        metrics: o.metrics.strata, // strata_provider_consensus_{fetch,rejected}_total count every attempt
       });
     this.#runtime = new EpochRuntime({
       epochs: new EpochClock({ lengthMs: c.epoch.lengthMs, genesisMs: c.epoch.genesisMs, ...(o.now ? { now: o.now } : {}) }),
@@ -134,6 +133,9 @@ export class ProviderMixnet {
       applyKeys: (control) => this.#pool.broadcast(control),
       onGraceEnd: (epoch) => this.#replay.pruneBefore(epoch),
       onConsensus: (epoch) => this.#onConsensus(epoch),
+      onEpochStart: (epoch, t) => {
+        if (t) this.#onConsensus(epoch); // a document fetched before the epoch began is current now
+      },
     });
   }
 

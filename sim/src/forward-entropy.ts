@@ -53,6 +53,48 @@ export class PoolLog {
   }
 }
 
+/** A {@link PoolLog} in compressed-sparse-row order: departures grouped by pool, in order. */
+export interface PoolCsr {
+  /** CSR offsets per node (nodes + 1). */
+  start: Int32Array;
+  /** Pool size seen at each departure. */
+  kOf: Int32Array;
+  /** Destination pool or DEST_*. */
+  dPool: Int32Array;
+  /** Destination CSR index (first departure of dPool after the entry). */
+  dIdx: Int32Array;
+  maxK: number;
+  /** Departures that became outgoing messages. */
+  outputs: number;
+}
+
+/** Groups a log's departures by pool (shared by both entropy methods). */
+export function buildPoolCsr(log: PoolLog): PoolCsr {
+  const n = log.nodes;
+  const R = log.records;
+  const start = new Int32Array(n + 1);
+  const pool = log.recPool.data;
+  for (let r = 0; r < R; r++) start[pool[r] + 1]++;
+  for (let i = 0; i < n; i++) start[i + 1] += start[i];
+  const kOf = new Int32Array(R);
+  const dPool = new Int32Array(R);
+  const dIdx = new Int32Array(R);
+  const fill = start.slice(0, n);
+  let maxK = 1;
+  let outputs = 0;
+  for (let r = 0; r < R; r++) {
+    const j = fill[pool[r]]++;
+    const k = log.recK.data[r];
+    kOf[j] = k;
+    if (k > maxK) maxK = k;
+    const dp = log.recDestPool.data[r];
+    dPool[j] = dp;
+    if (dp >= 0) dIdx[j] = start[dp] + log.recDestPos.data[r];
+    else if (dp === DEST_OUTPUT) outputs++;
+  }
+  return { start, kOf, dPool, dIdx, maxK, outputs };
+}
+
 /** Entry pool value that asks {@link ForwardEntropy.computeAll} to skip a message (NaN results). */
 export const SKIP = -2;
 
@@ -87,15 +129,15 @@ const ENTRY_SPAN = 2 ** 21;
  * entropy: H((1−a)P + aQ) ∈ [(1−a)H(P), h2(a) + (1−a)H(P) + a·H(Q)]).
  */
 export class ForwardEntropy {
-  private readonly start: Int32Array; // CSR offsets per node (nodes + 1)
-  private readonly kOf: Int32Array; // pool size seen at each departure (CSR order)
-  private readonly dPool: Int32Array; // destination pool / DEST_*
-  private readonly dIdx: Int32Array; // destination CSR index (first departure after the entry)
-  private readonly invK: Float64Array;
-  private readonly qK: Float64Array;
-  private readonly lnQ: Float64Array;
-  private readonly lnK: Float64Array;
-  private readonly rank: Int32Array;
+  protected readonly start: Int32Array; // CSR offsets per node (nodes + 1)
+  protected readonly kOf: Int32Array; // pool size seen at each departure (CSR order)
+  protected readonly dPool: Int32Array; // destination pool / DEST_*
+  protected readonly dIdx: Int32Array; // destination CSR index (first departure after the entry)
+  protected readonly invK: Float64Array;
+  protected readonly qK: Float64Array;
+  protected readonly lnQ: Float64Array;
+  protected readonly lnK: Float64Array;
+  protected readonly rank: Int32Array;
   private readonly log2N: number;
   readonly outputs: number;
 
@@ -103,21 +145,21 @@ export class ForwardEntropy {
   private readonly stamp: Int32Array;
   private readonly massAt: Float64Array;
   private cur = 0;
-  private readonly pendIdx: Int32Array[];
-  private readonly pendMass: Float64Array[];
-  private readonly pendN: Int32Array;
+  protected readonly pendIdx: Int32Array[];
+  protected readonly pendMass: Float64Array[];
+  protected readonly pendN: Int32Array;
   private readonly active: Int32Array;
   private nActive = 0;
-  private sIdx = new Int32Array(256);
-  private sMass = new Float64Array(256);
+  protected sIdx = new Int32Array(256);
+  protected sMass = new Float64Array(256);
   private sKey = new Float64Array(256);
   private dense = new Float64Array(4096);
 
   // Accumulators of the current message.
-  private T = 0; // Σ m ln m over outputs
-  private Z = 0; // delivered mass
-  private maxM = 0;
-  private pruned = 0;
+  protected T = 0; // Σ m ln m over outputs
+  protected Z = 0; // delivered mass
+  protected maxM = 0;
+  protected pruned = 0;
 
   /**
    * @param rank per node: pools are swept in increasing rank (e.g. ingress providers 0, layer l → l+1),
@@ -127,28 +169,15 @@ export class ForwardEntropy {
     const n = log.nodes;
     if (!(pruneMass > 0 && pruneMass < 1)) throw new RangeError(`pruneMass: must be in (0, 1), got ${pruneMass}`);
     if (rank.length !== n) throw new RangeError(`rank: must have one entry per node (${n}), got ${rank.length}`);
-    const R = log.records;
     this.rank = rank;
-    this.start = new Int32Array(n + 1);
-    const pool = log.recPool.data;
-    for (let r = 0; r < R; r++) this.start[pool[r] + 1]++;
-    for (let i = 0; i < n; i++) this.start[i + 1] += this.start[i];
-    this.kOf = new Int32Array(R);
-    this.dPool = new Int32Array(R);
-    this.dIdx = new Int32Array(R);
-    const fill = this.start.slice(0, n);
-    let maxK = 1;
-    let outputs = 0;
-    for (let r = 0; r < R; r++) {
-      const j = fill[pool[r]]++;
-      const k = log.recK.data[r];
-      this.kOf[j] = k;
-      if (k > maxK) maxK = k;
-      const dp = log.recDestPool.data[r];
-      this.dPool[j] = dp;
-      if (dp >= 0) this.dIdx[j] = this.start[dp] + log.recDestPos.data[r];
-      else if (dp === DEST_OUTPUT) outputs++;
-    }
+    const csr = buildPoolCsr(log);
+    this.start = csr.start;
+    this.kOf = csr.kOf;
+    this.dPool = csr.dPool;
+    this.dIdx = csr.dIdx;
+    const R = csr.kOf.length;
+    const maxK = csr.maxK;
+    const outputs = csr.outputs;
     this.outputs = outputs;
     this.log2N = Math.log2(Math.max(2, outputs));
     this.invK = new Float64Array(maxK + 1);
@@ -240,7 +269,7 @@ export class ForwardEntropy {
     return h2 + a * this.log2N;
   }
 
-  private run(pool: number, idx: number, single: boolean): void {
+  protected run(pool: number, idx: number, single: boolean): void {
     this.cur++;
     this.T = 0;
     this.Z = 0;
@@ -262,7 +291,7 @@ export class ForwardEntropy {
     }
   }
 
-  private push(pool: number, idx: number, m: number): void {
+  protected push(pool: number, idx: number, m: number): void {
     let n = this.pendN[pool];
     if (n === 0) this.active[this.nActive++] = pool;
     else if (n === ENTRY_SPAN - 1) {
@@ -285,6 +314,11 @@ export class ForwardEntropy {
 
   /** Sweeps pool p's departures for its pending entries (taken, sorted by position). */
   private sweep(p: number, single: boolean): void {
+    this.sweepSorted(p, this.takeSorted(p), single);
+  }
+
+  /** Takes pool p's pending entries into sIdx/sMass sorted by position (same positions may merge); returns their count. */
+  protected takeSorted(p: number): number {
     const n = this.pendN[p];
     this.pendN[p] = 0;
     if (this.sIdx.length < n) {
@@ -318,7 +352,7 @@ export class ForwardEntropy {
       if (span <= 8 * n + 4096) count = this.bucketEntries(pi, pm, n, lo, span);
       else this.sortEntries(pi, pm, n);
     }
-    this.sweepSorted(p, count, single);
+    return count;
   }
 
   /** Orders entries through a dense array over their position range (same positions merge). */
@@ -355,7 +389,7 @@ export class ForwardEntropy {
     }
   }
 
-  private sweepSorted(p: number, n: number, single: boolean): void {
+  protected sweepSorted(p: number, n: number, single: boolean): void {
     const ei = this.sIdx;
     const em = this.sMass;
     const end = this.start[p + 1];

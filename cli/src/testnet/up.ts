@@ -183,3 +183,24 @@ export async function waitConsensus(m: Manifest, timeoutMs: number, abort?: () =
     { timeoutMs, intervalMs: 250, ...(abort ? { abort } : {}) },
   );
 }
+
+/**
+ * Starts one node of a testnet whose other daemons run (after a crash, or for an upgrade): the
+ * same config, keys and ports; resolves once it answers its /metrics again. TestnetError('node')
+ * when the testnet has no such node or it runs already.
+ */
+export async function startNode(dirIn: string, name: string, timeoutMs = 60_000): Promise<ManifestNode> {
+  const dir = resolve(dirIn);
+  const m = readManifest(dir);
+  const n = m.nodes.find((x) => x.name === name);
+  if (n === undefined) throw new TestnetError('node', `no node named ${name} in ${dir}`);
+  if (n.pid !== null && isOurDaemon(n.pid, n.configFile)) throw new TestnetError('node', `${name} is running (pid ${n.pid})`);
+  const d = spawnDaemon(PACKAGE_OF[n.role], n.configFile, n.logFile);
+  n.pid = d.pid;
+  writeManifest(dir, m);
+  const abort = (): void => {
+    if (d.exit) throw new TestnetError('daemon-exited', `${name} exited (code ${d.exit.code}, signal ${d.exit.signal}) during start; ${n.logFile}:\n${logTail(n.logFile)}`);
+  };
+  await waitFor(`${name} to serve /metrics`, async () => (await getJson(n.metricsUrl)).status === 200, { timeoutMs, abort });
+  return n;
+}

@@ -37,6 +37,8 @@ export interface EpochRuntimeOptions {
    * `epoch` > the current one; it is not announced again when that epoch starts).
    */
   onConsensus?(epoch: number, topology: Topology, consensus: Consensus): void;
+  /** Epoch `epoch` started (keys already rotated); its topology, if fetched early, is passed. */
+  onEpochStart?(epoch: number, topology: Topology | undefined): void;
 }
 
 export class EpochRuntime {
@@ -187,6 +189,7 @@ export class EpochRuntime {
     this.after(this.o.graceMs, () => this.graceEnd(epoch));
     this.scheduleBoundary();
     await this.housekeeping();
+    if (!this.stopped) this.o.onEpochStart?.(epoch, this.topologies.get(epoch));
   }
 
   private async graceEnd(epoch: number): Promise<void> {
