@@ -7,6 +7,7 @@ export * from './bytes.js';
 export * from './codec.js';
 export * from './config.js';
 export * from './metrics.js';
+export * from './http-deadline.js';
 export * from './log.js';
 export * from './epoch.js';
 export * from './keys.js';

@@ -1,7 +1,7 @@
 // The authority's HTTP API (fastify): JSON schema on every route, per-route body limits,
 // refusals as 4xx {error: reason, message}, plus /metrics and /healthz.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { registerOpsRoutes } from '@strata/core';
+import { installRequestDeadline, registerOpsRoutes } from '@strata/core';
 import type { Authority, SignatureMessage } from './authority.js';
 import { RequestError } from './errors.js';
 
@@ -35,21 +35,9 @@ export function buildServer(authority: Authority): FastifyInstance {
     (req.routeOptions.url ?? 'unknown').replace(/^\/v1\//, '').replace(/[^a-z]+/g, '_').replace(/^_|_$/g, '') || 'unknown';
 
   // Every request is answered within requestTimeoutMs or its connection is destroyed, counted as
-  // reason 'timeout'. Found by fuzzing (issue 9): a client trickling a body one byte at a time
-  // was never dropped (each byte reset the idle timeout; Node's requestTimeout did not fire).
-  app.addHook('onRequest', (req, reply, done) => {
-    const timer = setTimeout(() => {
-      try {
-        authority.refuse(routeLabel(req), new RequestError(408, 'timeout', 'request not completed in time'));
-      } catch {
-        /* counted */
-      }
-      req.raw.socket?.destroy();
-    }, limits.requestTimeoutMs);
-    timer.unref();
-    reply.raw.once('close', () => clearTimeout(timer));
-    done();
-  });
+  // reason 'timeout' (a trickled body is never dropped by Node's own timeouts: issue 9 fuzzing).
+  installRequestDeadline(app, limits.requestTimeoutMs, (req) =>
+    authority.refuse(routeLabel(req), new RequestError(408, 'timeout', 'request not completed in time')));
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const route = routeLabel(req);

@@ -1,5 +1,6 @@
 import { sign, type KeyObject } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { installRequestDeadline } from '@strata/core/http-deadline';
 import { wellKnownSigningBytes as sharedWellKnownSigningBytes } from '@strata/core/provider-protocol';
 import type { DropboxStore } from './dropbox-store.js';
 import { MAX_ACK_IDS } from './dropbox-store.js';
@@ -29,6 +30,8 @@ export interface WellKnownDocument {
 export interface ClientApiOptions {
   readonly tls: TlsMaterial;
   readonly bodyLimitBytes: number;
+  /** Every request must complete within this time or its connection is destroyed. */
+  readonly requestTimeoutMs: number;
   readonly store: DropboxStore;
   readonly surbs: SurbRegistry;
   readonly verifier: RequestVerifier;
@@ -85,10 +88,16 @@ export async function buildClientApi(opts: ClientApiOptions): Promise<FastifyIns
     https: { key: opts.tls.key, cert: opts.tls.cert },
     logger: false,
     bodyLimit: opts.bodyLimitBytes,
+    connectionTimeout: opts.requestTimeoutMs * 2,
+    requestTimeout: opts.requestTimeoutMs,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
 
   const routeLabel = (req: FastifyRequest): string => req.routeOptions?.url ?? 'none';
+
+  // Every request is answered within requestTimeoutMs or its connection is destroyed, counted as
+  // reason 'timeout': a trickled body (slowloris) is never dropped by Node's own timeouts (issue 9).
+  installRequestDeadline(app, opts.requestTimeoutMs, (req) => metrics.apiRejected.inc({ route: routeLabel(req), reason: 'timeout' }));
 
   app.setErrorHandler((err: FastifyError | ProviderError, req: FastifyRequest, reply: FastifyReply) => {
     let status: number;

@@ -19,6 +19,7 @@ export interface ProviderConfig {
     /** PEM files; when both are null a self-signed certificate is made in dataDir with openssl. */
     readonly tls: { readonly certFile: string | null; readonly keyFile: string | null; readonly hostnames: readonly string[] };
     readonly bodyLimitBytes: number;
+    readonly requestTimeoutMs: number;
   };
   readonly admin: {
     /** Plain-HTTP loopback listener for /metrics and /healthz. */
@@ -64,7 +65,7 @@ export const DEFAULT_TTL_MS = 7 * 24 * 3600 * 1000;
 
 const DEFAULTS = {
   name: 'provider',
-  api: { host: '0.0.0.0', port: 8443, publicUrl: null, tls: { certFile: null, keyFile: null, hostnames: ['localhost', '127.0.0.1'] }, bodyLimitBytes: 256 * 1024 },
+  api: { host: '0.0.0.0', port: 8443, publicUrl: null, tls: { certFile: null, keyFile: null, hostnames: ['localhost', '127.0.0.1'] }, bodyLimitBytes: 256 * 1024, requestTimeoutMs: 10_000 },
   admin: { enabled: true, host: '127.0.0.1', port: 9464 },
   dropbox: {
     messageBytes: 2000,
@@ -146,7 +147,7 @@ export function parseProviderConfig(raw: unknown): ProviderConfig {
   rejectUnknown(raw, p, ['dataDir', 'name', 'api', 'admin', 'dropbox', 'auth', 'wellKnown', 'log', 'mixnet']);
 
   const api = section(raw, p, 'api');
-  rejectUnknown(api, `${p}api.`, ['host', 'port', 'publicUrl', 'tls', 'bodyLimitBytes']);
+  rejectUnknown(api, `${p}api.`, ['host', 'port', 'publicUrl', 'tls', 'bodyLimitBytes', 'requestTimeoutMs']);
   const tls = section(api, `${p}api.`, 'tls');
   rejectUnknown(tls, `${p}api.tls.`, ['certFile', 'keyFile', 'hostnames']);
   const certFile = optStr(tls, `${p}api.tls.`, 'certFile');
@@ -200,6 +201,7 @@ export function parseProviderConfig(raw: unknown): ProviderConfig {
       publicUrl,
       tls: { certFile, keyFile, hostnames: [...hostnames] as string[] },
       bodyLimitBytes: int(api, `${p}api.`, 'bodyLimitBytes', DEFAULTS.api.bodyLimitBytes, 1024, 64 * 1024 * 1024),
+      requestTimeoutMs: int(api, `${p}api.`, 'requestTimeoutMs', DEFAULTS.api.requestTimeoutMs, 100, 10 * 60 * 1000),
     },
     admin: {
       enabled: bool(admin, `${p}admin.`, 'enabled', DEFAULTS.admin.enabled),

@@ -9,7 +9,8 @@ import { runRepetition } from '../src/engine.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const benchFile = join(here, '..', 'scenarios', 'bench-3x10-5000.json');
 
-function measure(name: string, sc: Readonly<Scenario>): void {
+/** Runs one repetition and prints its JSON line; returns the CPU seconds and the messages with an exact entropy. */
+function measure(name: string, sc: Readonly<Scenario>): { cpu: number; withEntropy: number; messages: number } {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const r = runRepetition(sc, 0);
@@ -41,14 +42,27 @@ function measure(name: string, sc: Readonly<Scenario>): void {
       events_per_cpu_s: Math.round(r.events / cpu),
     }),
   );
+  return { cpu, withEntropy, messages: r.messagesSent };
 }
 
 const full = loadScenario(benchFile);
 const variant = (durationS: number, warmupS: number, entropyEvery: number): Readonly<Scenario> =>
   parseScenario({ ...structuredClone(full), durationS, warmupS, metrics: { ...structuredClone(full.metrics), entropyEvery } });
 // Engine alone on the full scenario (entropy for one message in a billion): packet-hop events per CPU-second.
-measure('engine_3x10_5000msg_150s', variant(full.durationS, full.warmupS, 1e9));
-// Exact entropy for every message on a 4-second slice: CPU cost per message at this load.
-measure('entropy_every_message_3x10_4s', variant(4, 1, 1));
+const engine = measure('engine_3x10_5000msg_150s', variant(full.durationS, full.warmupS, 1e9));
+// Exact entropy for every message on a 4-second slice: CPU cost per message at this load (the same
+// slice without entropy is subtracted), and what every message of the full scenario would cost.
+const slice = measure('entropy_every_message_3x10_4s', variant(4, 1, 1));
+const sliceEngine = measure('engine_3x10_4s', variant(4, 1, 1e9));
+const usPerMessage = ((slice.cpu - sliceEngine.cpu) / slice.withEntropy) * 1e6;
+console.log(
+  JSON.stringify({
+    name: 'entropy_cost_per_message_3x10',
+    entropy_cpu_us_per_message: Math.round(usPerMessage),
+    messages_150s: engine.messages,
+    projected_every_message_150s_entropy_cpu_s: Math.round((usPerMessage * engine.messages) / 1e6),
+    target_total_s: 60,
+  }),
+);
 // The network: 3 × 10 mixes, 5,000 messages/s, 150 simulated seconds (entropy: every 50th).
 measure('scenario_3x10_5000msg_150s', full);

@@ -129,15 +129,15 @@ const ENTRY_SPAN = 2 ** 21;
  * entropy: H((1−a)P + aQ) ∈ [(1−a)H(P), h2(a) + (1−a)H(P) + a·H(Q)]).
  */
 export class ForwardEntropy {
-  protected readonly start: Int32Array; // CSR offsets per node (nodes + 1)
-  protected readonly kOf: Int32Array; // pool size seen at each departure (CSR order)
-  protected readonly dPool: Int32Array; // destination pool / DEST_*
-  protected readonly dIdx: Int32Array; // destination CSR index (first departure after the entry)
-  protected readonly invK: Float64Array;
-  protected readonly qK: Float64Array;
-  protected readonly lnQ: Float64Array;
-  protected readonly lnK: Float64Array;
-  protected readonly rank: Int32Array;
+  private readonly start: Int32Array; // CSR offsets per node (nodes + 1)
+  private readonly kOf: Int32Array; // pool size seen at each departure (CSR order)
+  private readonly dPool: Int32Array; // destination pool / DEST_*
+  private readonly dIdx: Int32Array; // destination CSR index (first departure after the entry)
+  private readonly invK: Float64Array;
+  private readonly qK: Float64Array;
+  private readonly lnQ: Float64Array;
+  private readonly lnK: Float64Array;
+  private readonly rank: Int32Array;
   private readonly log2N: number;
   readonly outputs: number;
 
@@ -145,21 +145,21 @@ export class ForwardEntropy {
   private readonly stamp: Int32Array;
   private readonly massAt: Float64Array;
   private cur = 0;
-  protected readonly pendIdx: Int32Array[];
-  protected readonly pendMass: Float64Array[];
-  protected readonly pendN: Int32Array;
+  private readonly pendIdx: Int32Array[];
+  private readonly pendMass: Float64Array[];
+  private readonly pendN: Int32Array;
   private readonly active: Int32Array;
   private nActive = 0;
-  protected sIdx = new Int32Array(256);
-  protected sMass = new Float64Array(256);
+  private sIdx = new Int32Array(256);
+  private sMass = new Float64Array(256);
   private sKey = new Float64Array(256);
   private dense = new Float64Array(4096);
 
   // Accumulators of the current message.
-  protected T = 0; // Σ m ln m over outputs
-  protected Z = 0; // delivered mass
-  protected maxM = 0;
-  protected pruned = 0;
+  private T = 0; // Σ m ln m over outputs
+  private Z = 0; // delivered mass
+  private maxM = 0;
+  private pruned = 0;
 
   /**
    * @param rank per node: pools are swept in increasing rank (e.g. ingress providers 0, layer l → l+1),
@@ -269,7 +269,7 @@ export class ForwardEntropy {
     return h2 + a * this.log2N;
   }
 
-  protected run(pool: number, idx: number, single: boolean): void {
+  private run(pool: number, idx: number, single: boolean): void {
     this.cur++;
     this.T = 0;
     this.Z = 0;
@@ -291,7 +291,7 @@ export class ForwardEntropy {
     }
   }
 
-  protected push(pool: number, idx: number, m: number): void {
+  private push(pool: number, idx: number, m: number): void {
     let n = this.pendN[pool];
     if (n === 0) this.active[this.nActive++] = pool;
     else if (n === ENTRY_SPAN - 1) {
@@ -318,7 +318,7 @@ export class ForwardEntropy {
   }
 
   /** Takes pool p's pending entries into sIdx/sMass sorted by position (same positions may merge); returns their count. */
-  protected takeSorted(p: number): number {
+  private takeSorted(p: number): number {
     const n = this.pendN[p];
     this.pendN[p] = 0;
     if (this.sIdx.length < n) {
@@ -389,7 +389,7 @@ export class ForwardEntropy {
     }
   }
 
-  protected sweepSorted(p: number, n: number, single: boolean): void {
+  private sweepSorted(p: number, n: number, single: boolean): void {
     const ei = this.sIdx;
     const em = this.sMass;
     const end = this.start[p + 1];

@@ -1,10 +1,13 @@
 // System test: messages through a whole testnet of real processes (3 authorities, 3 layers × 2
 // mixes, 2 providers) between real @strata/client-lib Clients in this process, with faults:
-// an offline recipient, an epoch rotation during traffic, kill -9 of a provider after its receipts
-// were sent, kill -9 of a mix mid-run. Waits on conditions only; every process is cleaned up.
+// a forged consensus, an offline recipient, an epoch rotation during traffic, kill -9 of a provider
+// after its receipts were sent, kill -9 of a mix mid-run. Waits on conditions only; every process
+// is cleaned up.
 import { strict as assert } from 'node:assert';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { Client, type DeliveredMessage } from '@strata/client-lib';
+import { Client, SecureStore, type DeliveredMessage } from '@strata/client-lib';
+import { decodeSignedConsensusJson, Ed25519Signer, encodeSignedConsensusJson, fromHex, signConsensus, verifyConsensus } from '@strata/core';
 import { DEMO_PASSPHRASE, DEMO_SCRYPT, isOurDaemon, readManifest, startNode, type Manifest } from '@strata/cli';
 import { SystemHarness, waitFor } from './harness.js';
 
@@ -71,6 +74,55 @@ describe('message delivery through a testnet (system)', function () {
     await h.cleanup();
   });
 
+  it('refuses to send when the authorities it reaches serve a forged consensus', async () => {
+    const a = await newClient('forged', 0);
+    await waitFor('the client to send under the real consensus', () => a.client.sending, { timeoutMs: 30_000 });
+    await close(a.client);
+    // A man in the middle answers for every authority: the real document with one bit flipped,
+    // carrying the real signatures (now invalid) and signatures by keys of its own (untrusted).
+    const forgers = [1, 2, 3].map((i) => new Ed25519Signer(new Uint8Array(32).fill(i)));
+    const forgedDocs: unknown[] = [];
+    const server: Server = createServer((req, res) => {
+      const epoch = /^\/v1\/consensus\/(\d+)$/.exec(req.url ?? '')?.[1];
+      void (async () => {
+        const real = epoch === undefined ? undefined : await fetch(`${m.authorities[0].url}/v1/consensus/${epoch}`);
+        if (real === undefined || real.status !== 200) {
+          res.writeHead(real?.status ?? 404).end();
+          return;
+        }
+        const doc = decodeSignedConsensusJson(await real.json());
+        const bytes = Uint8Array.from(doc.bytes);
+        bytes[bytes.length - 40] ^= 0x01;
+        const forged = encodeSignedConsensusJson(doc.epoch, bytes, [...doc.signatures, ...forgers.map((f) => signConsensus(bytes, f))]);
+        forgedDocs.push(forged);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(forged));
+      })().catch(() => res.writeHead(500).end());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const forgerUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const store = await SecureStore.open({ dir: a.dataDir, passphrase: DEMO_PASSPHRASE, mustExist: true });
+      const settings = store.table('settings').getJson<{ authorities: { url: string; identityKey: string }[] }>('client')!;
+      assert.ok(settings.authorities.length === 3, 'the client stores the three authorities');
+      await store.table('settings').putJson('client', { ...settings, authorities: settings.authorities.map((x) => ({ ...x, url: forgerUrl })) });
+      await store.close();
+
+      const back = await reopen(a.dataDir);
+      await waitFor('the client to fetch the forged document twice (first try and a retry)', () => forgedDocs.length >= 2, { timeoutMs: 30_000 });
+      const keys = m.authorities.map((x) => fromHex(x.identityKey, 32));
+      assert.throws(() => verifyConsensus(forgedDocs[0], keys, m.threshold), { name: 'ConsensusError' });
+      assert.equal(back.client.sending, false, 'no send stream runs without a verified consensus');
+      const contact = await back.client.contacts.add((await newClient('forged-peer', 1)).client.address, 'peer');
+      const id = await back.client.send(contact.id, 'must not leave');
+      assert.equal(back.client.status(id)?.state, 'queued');
+      const st = back.client.stats;
+      assert.equal(st.sent.real + st.sent.drop + st.sent.loop, 0, 'not one packet went out');
+      await close(back.client);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
   it('delivers messages end to end between clients of different providers, each acknowledged as stored', async () => {
     const a = await newClient('a1', 0);
     const b = await newClient('b1', 1);
@@ -99,7 +151,8 @@ describe('message delivery through a testnet (system)', function () {
     await close(back.client);
   });
 
-  it('loses nothing across an epoch rotation during traffic', async () => {
+  it('loses nothing across an epoch rotation during traffic', async function () {
+    this.timeout(150_000);
     const a = await newClient('a3', 0);
     const b = await newClient('b3', 1);
     const { bInA } = await introduce(a.client, b.client);
@@ -114,9 +167,12 @@ describe('message delivery through a testnet (system)', function () {
         ids.push(await a.client.send(bInA, `rotation ${ids.length}`));
         return epochNow() >= first + 2;
       },
-      { timeoutMs: 4 * EPOCH_MS, intervalMs: 400 },
+      { timeoutMs: 4 * EPOCH_MS, intervalMs: Math.floor(EPOCH_MS / 4) },
     );
-    await waitFor(`all ${ids.length} messages to be delivered`, () => b.inbox.length >= ids.length, { timeoutMs: 90_000 });
+    await waitFor(`all ${ids.length} messages to be delivered`, () => b.inbox.length >= ids.length, { timeoutMs: 90_000 }).catch((err: Error) => {
+      const states = ids.map((id) => a.client.status(id)?.state).join(',');
+      throw new Error(`${err.message}; delivered ${b.inbox.length}/${ids.length}; sender states ${states}; sender stats ${JSON.stringify(a.client.stats)}`);
+    });
     assert.deepEqual(texts(b.inbox), ids.map((_, i) => `rotation ${i}`).sort());
     await waitStored(a.client, ids, 'every message to be acknowledged');
     await close(a.client);
