@@ -1,5 +1,6 @@
 // The `strata` command: every package's sub-command under one program.
 import { Command } from 'commander';
+import { clientCommand } from '@strata/client-lib';
 import { keygenCommand } from '@strata/core';
 import { directoryCommand } from '@strata/directory/cli';
 import { mixCommand } from '@strata/mix-node/cli';
@@ -13,5 +14,6 @@ export function strataProgram(): Command {
     .addCommand(directoryCommand())
     .addCommand(mixCommand())
     .addCommand(providerCommand())
+    .addCommand(clientCommand())
     .addCommand(testnetCommand());
 }

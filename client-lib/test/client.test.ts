@@ -9,7 +9,7 @@ import { generateIdentity } from '../src/identity.js';
 import { nodeIdOfIdentityKey } from '../src/provider-http.js';
 import type { MessageStatus } from '../src/outbox.js';
 import { TEST_SCRYPT, makeTempDir, seededBytes } from './helpers.js';
-import { NetworkStandIn } from './network-stand-in.js';
+import { TestNetwork } from './test-network.js';
 
 /** Polls `check` until it returns a value (never sleeps a fixed time for the result itself). */
 async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000, intervalMs = 25): Promise<T> {
@@ -39,19 +39,19 @@ function finalState(c: Client, id: string): Promise<MessageStatus> {
   });
 }
 
-describe('Client (real authority, real provider binary, network stand-in)', function () {
+describe('Client (real authority, real provider binary, real mix processes)', function () {
   this.timeout(60_000);
   let tmp: ReturnType<typeof makeTempDir>;
-  let net: NetworkStandIn;
+  let net: TestNetwork;
   let alice: Client;
   let bob: Client;
   // Short retransmission timeouts (the network's μ is only learnt at the first consensus).
-  const retry = { meanHopDelayMs: 50, constantMs: 300, backoff: 1.2 };
+  const retry = { meanHopDelayMs: 50, constantMs: 300, backoff: 1.2, maxAttempts: 12 };
   const opts = (name: string) => ({ dataDir: join(tmp.dir, name), passphrase: `pass-${name}`, scrypt: TEST_SCRYPT, pollIntervalMs: 100, retry });
 
   before(async () => {
     tmp = makeTempDir();
-    net = await NetworkStandIn.start(tmp.dir);
+    net = await TestNetwork.start(tmp.dir, { mixes: 4 });
     await net.waitForConsensus();
     // What an address names: BLAKE2b-256 of the provider identity key.
     const providerNodeId = nodeIdOfIdentityKey(net.provider.identityKey);
@@ -62,12 +62,8 @@ describe('Client (real authority, real provider binary, network stand-in)', func
     if (process.env.STRATA_DEBUG) for (const c of [alice, bob]) c.on('warning', (e) => console.log('warning', e.name, e.message));
   });
 
-  afterEach(() => {
-    if (net) net.dropEvery = 0; // even when a loss test timed out
-  });
-
   after(async () => {
-    if (process.env.STRATA_DEBUG) console.log(alice?.stats, bob?.stats, net?.counts);
+    if (process.env.STRATA_DEBUG) console.log(alice?.stats, bob?.stats);
     await alice?.close();
     await bob?.close();
     await net?.stop();
@@ -84,7 +80,11 @@ describe('Client (real authority, real provider binary, network stand-in)', func
   it('sends cover traffic from the start: every packet on the link has the Sphinx packet size', async () => {
     const sizes = new Set<number>();
     alice.on('wire', (w) => sizes.add(w.bytes));
-    await waitFor('cover packets through the provider', () => net.counts.mixPackets >= 10);
+    const end = Date.now() + 20_000;
+    while ((await net.mixPacketsIn()) < 10) {
+      if (Date.now() > end) throw new Error('timed out waiting for cover packets at the mixes');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     assert.deepEqual([...sizes], [3082]);
     await waitFor('a loop back at its sender', () => alice.stats.loopsReturned > 0 || undefined);
   });
@@ -121,29 +121,40 @@ describe('Client (real authority, real provider binary, network stand-in)', func
     assert.deepEqual(seen[0].body, file);
   });
 
-  it('resends lost fragments on fresh paths and delivers the message exactly once when a mix loses every third packet', async () => {
+  it('resends fragments lost to a killed mix and delivers the message exactly once when it is back', async () => {
+    // Four mixes in three layers: one layer has two. Kill one of those two (SIGKILL, no goodbye):
+    // every path through it loses its packet (forward or SURB-ACK), so fragments time out and are
+    // resent on fresh paths; once it is back, every fragment gets through and is acknowledged.
+    const layers = net.mixes.map((m) => net.layerOf(m));
+    const victim = net.mixes.find((m, i) => layers.filter((l) => l === layers[i]).length === 2)!;
     const aliceAtBob = bob.contacts.list().find((c) => c.name === 'alice')!;
     const body = seededBytes(16 * 1024, 21);
     const seen: DeliveredMessage[] = [];
     const onMessage = (m: DeliveredMessage): void => void seen.push(m);
     alice.on('message', onMessage);
-    net.dropEvery = 3;
+    victim.kill();
     try {
+      await waitFor('the mix to exit', () => !victim.alive);
       const sentBefore = bob.stats.sent.real;
       const id = await bob.send(aliceAtBob.id, body);
       const fragments = bob.status(id)!.fragments;
+      await waitFor('a fragment resent', () => bob.stats.sent.real - sentBefore > fragments);
+      // Back up with the same data dir (keys) and port.
+      victim.start();
+      await victim.waitLine('learned our mix layer', 60_000);
       const s = await finalState(bob, id);
       assert.equal(s.state, 'stored');
-      assert.ok(net.counts.lost > 0);
-      assert.ok(bob.stats.sent.real - sentBefore > fragments, 'some fragments were sent more than once');
       await waitFor('the message at alice', () => seen.length > 0);
       const rounds = alice.stats.polls + 20;
       await waitFor('more polls', () => alice.stats.polls >= rounds);
       assert.equal(seen.length, 1);
       assert.deepEqual(seen[0].body, body);
     } finally {
-      net.dropEvery = 0;
       alice.off('message', onMessage);
+      if (!victim.alive) {
+        victim.start();
+        await victim.waitLine('learned our mix layer', 60_000);
+      }
     }
   });
 
@@ -175,7 +186,7 @@ describe('Client (real authority, real provider binary, network stand-in)', func
       try {
         await waitFor('the link', () => c.connected);
         if (traffic) {
-          // A contact on the other provider: its packets leave the stand-in there (no side effects here).
+          // A contact on the offline provider: the last mix drops its packets (no side effects here).
           const far = generateIdentity();
           const address = encodeAddress({ ...far, provider: { url: 'https://127.0.0.1:30011', nodeId: net.otherProviderNodeId } });
           const peer = await c.contacts.add(address, 'far');

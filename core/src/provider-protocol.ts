@@ -172,3 +172,159 @@ export function joinSurbReplyParts(parts: readonly Uint8Array[], replyBytes: num
   }
   return out.slice(0, replyBytes);
 }
+
+/**
+ * The writer side of the entries above (the provider stores them; tests build them): the reply cut
+ * into parts of `messageBytes − 18` bytes, each entry surbId(16) ‖ u8 index ‖ u8 count ‖ part, the
+ * last zero-padded. Throws AssertionError when the reply needs more than 255 parts.
+ */
+export function encodeSurbReplyEntries(surbId: Uint8Array, reply: Uint8Array, messageBytes: number): Uint8Array[] {
+  assertBytes('surbId', surbId, SURB_REPLY_ID_BYTES);
+  assertBytes('reply', reply);
+  assertInt('messageBytes', messageBytes, SURB_REPLY_ENTRY_HEADER_BYTES + 1, 1 << 20);
+  const cap = messageBytes - SURB_REPLY_ENTRY_HEADER_BYTES;
+  const count = Math.max(1, Math.ceil(reply.length / cap));
+  assert(count <= 255, 'reply: too large for 255 parts of this entry size');
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const e = new Uint8Array(messageBytes);
+    e.set(surbId, 0);
+    e[SURB_REPLY_ID_BYTES] = i;
+    e[SURB_REPLY_ID_BYTES + 1] = count;
+    e.set(reply.subarray(i * cap, (i + 1) * cap), SURB_REPLY_ENTRY_HEADER_BYTES);
+    out.push(e);
+  }
+  return out;
+}
+
+/** Parts needed for a reply of `replyBytes` in entries of `messageBytes`. */
+export function surbReplyPartCount(replyBytes: number, messageBytes: number): number {
+  assertInt('replyBytes', replyBytes, 1, 1 << 24);
+  assertInt('messageBytes', messageBytes, SURB_REPLY_ENTRY_HEADER_BYTES + 1, 1 << 20);
+  return Math.ceil(replyBytes / (messageBytes - SURB_REPLY_ENTRY_HEADER_BYTES));
+}
+
+// ---- Anonymous poll (payload.md §4, provider.md §9) ------------------------------------------
+// The body of a Sphinx message to Recipient(POLL_SERVICE_ID), the SURB for the answer in the
+// payload's SURB-ACK slot:
+//   "SAP1" ‖ alias(32) ‖ device(32) ‖ u64be timestampMs ‖ nonce(16) ‖ pollSignature(64)
+//   ‖ u16be nAck ‖ [ ackNonce(16) ‖ ackSignature(64) ‖ nAck × id(8) ] ‖ zero padding
+// pollSignature is the §2 `poll` signature over (alias, device); with nAck > 0 the request first
+// acknowledges `ids` with the §2 `ack` signature over (alias, device, D(ids)), same timestamp,
+// its own nonce.
+
+/** payload.md §4: `Recipient(POLL_SERVICE_ID)` addresses the provider's anonymous poll service. */
+export const POLL_SERVICE_ID: Uint8Array = new Uint8Array(32).fill(0xff);
+export const ANONYMOUS_POLL_MAGIC: Uint8Array = latin1('SAP1');
+export const ED25519_SIGNATURE_BYTES = 64;
+export const ANONYMOUS_POLL_FIXED_BYTES = 4 + 32 + 32 + 8 + REQUEST_NONCE_BYTES + ED25519_SIGNATURE_BYTES + 2;
+
+export interface AnonymousPollRequest {
+  readonly alias: Uint8Array;
+  readonly device: Uint8Array;
+  readonly timestampMs: number;
+  readonly nonce: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly ack: { readonly nonce: Uint8Array; readonly signature: Uint8Array; readonly ids: readonly Uint8Array[] } | null;
+}
+
+/** Largest ack list that fits in a body of `bodyBytes`. */
+export function maxAnonymousAckIds(bodyBytes: number): number {
+  assertInt('bodyBytes', bodyBytes, 0, 1 << 20);
+  return Math.max(0, Math.floor((bodyBytes - ANONYMOUS_POLL_FIXED_BYTES - REQUEST_NONCE_BYTES - ED25519_SIGNATURE_BYTES) / DROPBOX_MESSAGE_ID_BYTES));
+}
+
+/** The bytes the alias key signs for the poll (provider.md §2 `poll` over alias, device). */
+export function anonymousPollSigningBytes(alias: Uint8Array, device: Uint8Array, timestampMs: number, nonce: Uint8Array): Uint8Array {
+  assertBytes('alias', alias, 32);
+  assertBytes('device', device, 32);
+  return requestSigningBytes('poll', [alias, device], timestampMs, nonce);
+}
+
+/** The bytes the alias key signs for the ack part (provider.md §2 `ack` over alias, device, D(ids)). */
+export function anonymousAckSigningBytes(alias: Uint8Array, device: Uint8Array, ids: readonly Uint8Array[], timestampMs: number, nonce: Uint8Array): Uint8Array {
+  assertBytes('alias', alias, 32);
+  assertBytes('device', device, 32);
+  return requestSigningBytes('ack', [alias, device, listDigest(ids)], timestampMs, nonce);
+}
+
+/** Writes a signed request into a body of exactly `bodyBytes` (zero-padded). */
+export function encodeAnonymousPollBody(req: AnonymousPollRequest, bodyBytes: number): Uint8Array {
+  assertInt('bodyBytes', bodyBytes, ANONYMOUS_POLL_FIXED_BYTES, 1 << 20);
+  assertBytes('alias', req.alias, 32);
+  assertBytes('device', req.device, 32);
+  assertInt('timestampMs', req.timestampMs);
+  assertBytes('nonce', req.nonce, REQUEST_NONCE_BYTES);
+  assertBytes('signature', req.signature, ED25519_SIGNATURE_BYTES);
+  const ids = req.ack?.ids ?? [];
+  assert(ids.length <= maxAnonymousAckIds(bodyBytes), `ack.ids: more than ${maxAnonymousAckIds(bodyBytes)} fit`);
+  const out = new Uint8Array(bodyBytes);
+  const view = new DataView(out.buffer);
+  out.set(ANONYMOUS_POLL_MAGIC, 0);
+  out.set(req.alias, 4);
+  out.set(req.device, 36);
+  view.setBigUint64(68, BigInt(req.timestampMs));
+  out.set(req.nonce, 76);
+  out.set(req.signature, 76 + REQUEST_NONCE_BYTES);
+  let o = 76 + REQUEST_NONCE_BYTES + ED25519_SIGNATURE_BYTES;
+  view.setUint16(o, ids.length);
+  o += 2;
+  if (req.ack && ids.length > 0) {
+    assertBytes('ack.nonce', req.ack.nonce, REQUEST_NONCE_BYTES);
+    assertBytes('ack.signature', req.ack.signature, ED25519_SIGNATURE_BYTES);
+    out.set(req.ack.nonce, o);
+    out.set(req.ack.signature, o + REQUEST_NONCE_BYTES);
+    o += REQUEST_NONCE_BYTES + ED25519_SIGNATURE_BYTES;
+    ids.forEach((id, i) => {
+      assertBytes(`ack.ids[${i}]`, id, DROPBOX_MESSAGE_ID_BYTES);
+      out.set(id, o);
+      o += DROPBOX_MESSAGE_ID_BYTES;
+    });
+  }
+  return out;
+}
+
+/** Reads a request body (signatures not checked here); throws DecodeError on any malformation. */
+export function decodeAnonymousPollBody(body: Uint8Array): AnonymousPollRequest {
+  if (!(body instanceof Uint8Array) || body.length < ANONYMOUS_POLL_FIXED_BYTES) throw new DecodeError('anonymous poll: too short');
+  for (let i = 0; i < 4; i++) if (body[i] !== ANONYMOUS_POLL_MAGIC[i]) throw new DecodeError('anonymous poll: bad magic');
+  const view = new DataView(body.buffer, body.byteOffset, body.length);
+  let o = 4;
+  const take = (n: number): Uint8Array => {
+    if (o + n > body.length) throw new DecodeError('anonymous poll: truncated');
+    const v = Uint8Array.prototype.slice.call(body, o, o + n);
+    o += n;
+    return v;
+  };
+  const alias = take(32);
+  const device = take(32);
+  const ts = Number(view.getBigUint64(o));
+  o += 8;
+  if (!Number.isSafeInteger(ts)) throw new DecodeError('anonymous poll: bad timestamp');
+  const nonce = take(REQUEST_NONCE_BYTES);
+  const signature = take(ED25519_SIGNATURE_BYTES);
+  const nAck = view.getUint16(o);
+  o += 2;
+  let ack: AnonymousPollRequest['ack'] = null;
+  if (nAck > 0) {
+    const ackNonce = take(REQUEST_NONCE_BYTES);
+    const ackSignature = take(ED25519_SIGNATURE_BYTES);
+    const ids: Uint8Array[] = [];
+    for (let i = 0; i < nAck; i++) ids.push(take(DROPBOX_MESSAGE_ID_BYTES));
+    ack = { nonce: ackNonce, signature: ackSignature, ids };
+  }
+  return { alias, device, timestampMs: ts, nonce, signature, ack };
+}
+
+/**
+ * Entries one anonymous-poll answer carries: the most whose fixed-size poll response (§5) fits in
+ * the SURB reply's `forwardPayloadLength` bytes. Throws AssertionError when not even one fits.
+ */
+export function anonymousPollEntries(forwardPayloadLength: number, messageBytes: number): number {
+  assertInt('forwardPayloadLength', forwardPayloadLength, 1, 1 << 24);
+  assertInt('messageBytes', messageBytes, 0, 0xffff);
+  assert(pollResponseBytes(1, messageBytes) <= forwardPayloadLength, 'messageBytes: one poll entry does not fit in a SURB reply');
+  let k = 1;
+  while (k < 0xffff && pollResponseBytes(k + 1, messageBytes) <= forwardPayloadLength) k++;
+  return k;
+}

@@ -10,6 +10,15 @@ import {
   pollResponseBytes,
   requestSigningBytes,
   wellKnownSigningBytes,
+  encodeSurbReplyEntries,
+  surbReplyPartCount,
+  encodeAnonymousPollBody,
+  decodeAnonymousPollBody,
+  anonymousPollEntries,
+  anonymousPollSigningBytes,
+  anonymousAckSigningBytes,
+  maxAnonymousAckIds,
+  ANONYMOUS_POLL_FIXED_BYTES,
 } from '../src/provider-protocol.js';
 
 const NONCE = new Uint8Array(16).fill(7);
@@ -114,5 +123,65 @@ describe('SURB reply entries', () => {
     assert.throws(() => decodeSurbReplyEntry(e), { name: 'DecodeError' });
     assert.throws(() => decodeSurbReplyEntry(new Uint8Array(18)), { name: 'DecodeError' });
     assert.throws(() => joinSurbReplyParts([new Uint8Array(10)], 11), { name: 'DecodeError' });
+  });
+});
+
+describe('encodeSurbReplyEntries', () => {
+  it('cuts a reply into entries that decode and join back to it in index order', () => {
+    const reply = Uint8Array.from({ length: 2606 }, (_, i) => i % 251);
+    const entries = encodeSurbReplyEntries(new Uint8Array(16).fill(3), reply, 2000);
+    assert.equal(entries.length, surbReplyPartCount(reply.length, 2000));
+    assert.ok(entries.every((e) => e.length === 2000));
+    const parts = entries.map(decodeSurbReplyEntry).reverse().sort((a, b) => a.index - b.index);
+    assert.deepEqual(parts[0].surbId, new Uint8Array(16).fill(3));
+    assert.deepEqual(joinSurbReplyParts(parts.map((p) => p.part), reply.length), reply);
+  });
+
+  it('refuses a reply that needs more than 255 parts', () => {
+    assert.throws(() => encodeSurbReplyEntries(new Uint8Array(16), new Uint8Array(256), 19), { name: 'AssertionError' });
+  });
+});
+
+describe('anonymous poll body', () => {
+  const alias = new Uint8Array(32).fill(1);
+  const device = new Uint8Array(32).fill(2);
+  const sig = new Uint8Array(64).fill(5);
+
+  it('round-trips a poll with an ack list, zero-padded to the body size', () => {
+    const ids = [new Uint8Array(8).fill(8), new Uint8Array(8).fill(9)];
+    const req = { alias, device, timestampMs: 1234, nonce: NONCE, signature: sig, ack: { nonce: new Uint8Array(16).fill(4), signature: new Uint8Array(64).fill(6), ids } };
+    const body = encodeAnonymousPollBody(req, 1000);
+    assert.equal(body.length, 1000);
+    assert.deepEqual(decodeAnonymousPollBody(body), req);
+  });
+
+  it('round-trips a poll without acks', () => {
+    const req = { alias, device, timestampMs: 99, nonce: NONCE, signature: sig, ack: null };
+    assert.deepEqual(decodeAnonymousPollBody(encodeAnonymousPollBody(req, ANONYMOUS_POLL_FIXED_BYTES)), req);
+  });
+
+  it('rejects bad magic, truncation and a short body with DecodeError', () => {
+    const body = encodeAnonymousPollBody({ alias, device, timestampMs: 1, nonce: NONCE, signature: sig, ack: { nonce: NONCE, signature: sig, ids: [new Uint8Array(8)] } }, 400);
+    const bad = body.slice();
+    bad[0] ^= 1;
+    assert.throws(() => decodeAnonymousPollBody(bad), { name: 'DecodeError' });
+    const many = body.slice(0, ANONYMOUS_POLL_FIXED_BYTES + 10);
+    many[ANONYMOUS_POLL_FIXED_BYTES - 1] = 200;
+    assert.throws(() => decodeAnonymousPollBody(many), { name: 'DecodeError' });
+    assert.throws(() => decodeAnonymousPollBody(body.subarray(0, 20)), { name: 'DecodeError' });
+  });
+
+  it('signs the provider.md §2 poll and ack fields', () => {
+    assert.deepEqual(anonymousPollSigningBytes(alias, device, 7, NONCE), requestSigningBytes('poll', [alias, device], 7, NONCE));
+    const ids = [new Uint8Array(8)];
+    assert.deepEqual(anonymousAckSigningBytes(alias, device, ids, 7, NONCE), requestSigningBytes('ack', [alias, device, listDigest(ids)], 7, NONCE));
+  });
+
+  it('sizes the answer to the SURB reply and the ack list to the body', () => {
+    const k = anonymousPollEntries(2000 + 606, 2000 - 576);
+    assert.ok(pollResponseBytes(k, 1424) <= 2606 && pollResponseBytes(k + 1, 1424) > 2606);
+    assert.throws(() => anonymousPollEntries(100, 2000), { name: 'AssertionError' });
+    assert.ok(maxAnonymousAckIds(1400) > 100);
+    assert.throws(() => encodeAnonymousPollBody({ alias, device, timestampMs: 1, nonce: NONCE, signature: sig, ack: { nonce: NONCE, signature: sig, ids: [new Uint8Array(8)] } }, ANONYMOUS_POLL_FIXED_BYTES), { name: 'AssertionError' });
   });
 });

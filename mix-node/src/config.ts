@@ -5,6 +5,13 @@ import { join } from 'node:path';
 import { loadConfigFile, parseConfig, type ConfigReader, type DeepReadonly } from '@strata/core/config';
 import { majorityThreshold } from '@strata/core/consensus';
 import { DEFAULT_EPOCH_LENGTH_MS } from '@strata/core/epoch';
+import {
+  DEFAULT_HANDSHAKE_BURST,
+  DEFAULT_HANDSHAKES_PER_SECOND,
+  DEFAULT_MAX_CONNECTIONS_PER_PEER,
+  DEFAULT_MAX_PENDING_HANDSHAKES,
+  DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE,
+} from '@strata/core/link/config';
 
 export interface MixNodeConfigShape {
   /** Keys (identity.key, link.key, sphinx/), the replay filter and held packets live here. */
@@ -27,7 +34,18 @@ export interface MixNodeConfigShape {
   /** Upper bound on a NodeDelay, whatever the consensus says. */
   maxDelayMs: number;
   loops: { enabled: boolean; windowMs: number; warnBelowRatio: number };
-  link: { handshakeTimeoutMs: number; maxQueuedBytes: number; maxPendingPacketsPerPeer: number };
+  link: {
+    handshakeTimeoutMs: number;
+    maxQueuedBytes: number;
+    maxPendingPacketsPerPeer: number;
+    maxPendingHandshakes: number;
+    maxPendingHandshakesPerSource: number;
+    handshakesPerSecond: number;
+    handshakeBurst: number;
+    maxConnectionsPerPeer: number;
+  };
+  /** Ceiling on packet buffers (delay queue + unwrap queue), see memory-budget.ts; 0: no ceiling. */
+  memoryCeilingBytes: number;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }
 
@@ -44,11 +62,21 @@ export const MIX_CONFIG_DEFAULTS = Object.freeze({
   replayFilter: { maxTagsPerEpoch: 20_000_000, fsync: false },
   maxDelayMs: 60_000,
   loops: { enabled: true, windowMs: 600_000, warnBelowRatio: 0.8 },
-  link: { handshakeTimeoutMs: 10_000, maxQueuedBytes: 4 * 1024 * 1024, maxPendingPacketsPerPeer: 1024 },
+  link: {
+    handshakeTimeoutMs: 10_000,
+    maxQueuedBytes: 4 * 1024 * 1024,
+    maxPendingPacketsPerPeer: 1024,
+    maxPendingHandshakes: DEFAULT_MAX_PENDING_HANDSHAKES,
+    maxPendingHandshakesPerSource: DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE,
+    handshakesPerSecond: DEFAULT_HANDSHAKES_PER_SECOND,
+    handshakeBurst: DEFAULT_HANDSHAKE_BURST,
+    maxConnectionsPerPeer: DEFAULT_MAX_CONNECTIONS_PER_PEER,
+  },
+  memoryCeilingBytes: 1024 * 1024 * 1024,
   log: { level: 'info' },
 });
 
-const TOP_KEYS = ['dataDir', 'listen', 'advertiseHost', 'metrics', 'directory', 'epoch', 'geometry', 'workers', 'delayQueue', 'replayFilter', 'maxDelayMs', 'loops', 'link', 'log'];
+const TOP_KEYS = ['dataDir', 'listen', 'advertiseHost', 'metrics', 'directory', 'epoch', 'geometry', 'workers', 'delayQueue', 'replayFilter', 'maxDelayMs', 'loops', 'link', 'memoryCeilingBytes', 'log'];
 
 function validate(r: ConfigReader): MixNodeConfigShape {
   r.object('', TOP_KEYS);
@@ -91,7 +119,10 @@ function validate(r: ConfigReader): MixNodeConfigShape {
   r.object('delayQueue', ['maxPackets']);
   r.object('replayFilter', ['maxTagsPerEpoch', 'fsync']);
   r.object('loops', ['enabled', 'windowMs', 'warnBelowRatio']);
-  r.object('link', ['handshakeTimeoutMs', 'maxQueuedBytes', 'maxPendingPacketsPerPeer']);
+  r.object('link', [
+    'handshakeTimeoutMs', 'maxQueuedBytes', 'maxPendingPacketsPerPeer', 'maxPendingHandshakes',
+    'maxPendingHandshakesPerSource', 'handshakesPerSecond', 'handshakeBurst', 'maxConnectionsPerPeer',
+  ]);
   r.object('log', ['level']);
   return {
     dataDir,
@@ -114,7 +145,13 @@ function validate(r: ConfigReader): MixNodeConfigShape {
       handshakeTimeoutMs: r.int('link.handshakeTimeoutMs', { min: 100, max: 600_000 }),
       maxQueuedBytes: r.int('link.maxQueuedBytes', { min: 65_536 }),
       maxPendingPacketsPerPeer: r.int('link.maxPendingPacketsPerPeer', { min: 0, max: 1_000_000 }),
+      maxPendingHandshakes: r.int('link.maxPendingHandshakes', { min: 1, max: 1_000_000 }),
+      maxPendingHandshakesPerSource: r.int('link.maxPendingHandshakesPerSource', { min: 1, max: 1_000_000 }),
+      handshakesPerSecond: r.int('link.handshakesPerSecond', { min: 1, max: 1_000_000 }),
+      handshakeBurst: r.int('link.handshakeBurst', { min: 1, max: 1_000_000 }),
+      maxConnectionsPerPeer: r.int('link.maxConnectionsPerPeer', { min: 1, max: 1_000_000 }),
     },
+    memoryCeilingBytes: r.int('memoryCeilingBytes', { min: 0 }),
     log: { level: r.oneOf('log.level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
   };
 }

@@ -25,6 +25,7 @@ import { EpochRuntime } from '@strata/core/node/epoch-runtime';
 import { MixEngine, type ForwardItem } from '@strata/core/node/engine';
 import { HeldStore } from '@strata/core/node/held-store';
 import { LoopSender } from './loops.js';
+import { packetBudget } from './memory-budget.js';
 import { MixMetrics, type DropReason } from './metrics.js';
 import { PeerLinks } from '@strata/core/node/peers';
 import { ReplayFilter } from '@strata/core/node/replay-filter';
@@ -164,12 +165,17 @@ export class MixNode {
     const e = this.runtime.epoch;
     this.replay = ReplayFilter.open({ path: paths.replay, maxTagsPerEpoch: c.replayFilter.maxTagsPerEpoch, fsync: c.replayFilter.fsync });
     await this.replay.pruneBefore(this.runtime.oldestKept);
+    const budget = packetBudget(c, this.geometry.packetLength);
+    this.logger.info(
+      { memoryCeilingBytes: c.memoryCeilingBytes, delayQueuePackets: budget.delayQueuePackets, workerQueuedPackets: budget.workerQueuedPackets, capped: budget.capped },
+      'packet queue bounds',
+    );
     this.pool = new WorkerPool({
       handlerUrl: unwrapHandlerUrl(),
       init: { geometry: specOfGeometry(this.geometry) },
       size: c.workers.count,
       maxInFlightPerWorker: c.workers.maxInFlightPerWorker,
-      maxQueued: c.workers.maxQueued,
+      maxQueued: budget.workerQueuedPackets,
     });
     await this.pool.ready();
     this.metrics.watchWorkers(this.pool);
@@ -189,7 +195,7 @@ export class MixNode {
       replayFilter: this.replay,
       metrics: this.metrics,
       packetBytes: this.geometry.packetLength,
-      maxQueuedPackets: c.delayQueue.maxPackets,
+      maxQueuedPackets: budget.delayQueuePackets,
       maxDelayMs: c.maxDelayMs,
       forward: (item) => this.forward(item),
       onTerminal: (o) => {
@@ -206,6 +212,11 @@ export class MixNode {
       frameBytes,
       handshakeTimeoutMs: c.link.handshakeTimeoutMs,
       maxQueuedBytes: c.link.maxQueuedBytes,
+      maxPendingHandshakes: c.link.maxPendingHandshakes,
+      maxPendingHandshakesPerSource: c.link.maxPendingHandshakesPerSource,
+      handshakesPerSecond: c.link.handshakesPerSecond,
+      handshakeBurst: c.link.handshakeBurst,
+      maxConnectionsPerPeer: c.link.maxConnectionsPerPeer,
       metrics: linkMetrics,
       authorize: (peerKey) => this.authorize(peerKey),
     });

@@ -33,6 +33,17 @@ describe('mix config', () => {
     assert.throws(() => parseMixConfig({ ...minimal, epoch: { lengthMs: 5000, graceMs: 5000 } }), { message: /^epoch\.graceMs: / });
   });
 
+  it('defaults every link and memory limit, and names a bad one by path', () => {
+    const c = parseMixConfig(minimal);
+    assert.deepEqual({ ...c.link }, {
+      handshakeTimeoutMs: 10_000, maxQueuedBytes: 4 * 1024 * 1024, maxPendingPacketsPerPeer: 1024, maxPendingHandshakes: 256,
+      maxPendingHandshakesPerSource: 32, handshakesPerSecond: 200, handshakeBurst: 400, maxConnectionsPerPeer: 4,
+    });
+    assert.equal(c.memoryCeilingBytes, 1024 * 1024 * 1024);
+    assert.throws(() => parseMixConfig({ ...minimal, link: { maxConnectionsPerPeer: 0 } }), { name: 'ConfigError', message: /^link\.maxConnectionsPerPeer: / });
+    assert.throws(() => parseMixConfig({ ...minimal, memoryCeilingBytes: -1 }), { name: 'ConfigError', message: /^memoryCeilingBytes: / });
+  });
+
   it('resolves a relative data directory against the config folder', () => {
     const c = parseMixConfig({ ...minimal, dataDir: 'mix1' }, '/etc/strata');
     assert.equal(c.dataDir, '/etc/strata/mix1');

@@ -1,3 +1,13 @@
+import { DecodeError } from '@strata/core/errors';
+import {
+  decodeSurbReplyEntry,
+  encodeSurbReplyEntries,
+  joinSurbReplyParts,
+  POLL_SERVICE_ID as CORE_POLL_SERVICE_ID,
+  SURB_REPLY_ENTRY_HEADER_BYTES,
+  SURB_REPLY_ID_BYTES,
+  surbReplyPartCount,
+} from '@strata/core/provider-protocol';
 import { assertBytes, assertInteger } from './assert.js';
 import { ProviderValidationError } from './errors.js';
 
@@ -5,9 +15,9 @@ import { ProviderValidationError } from './errors.js';
 export const FORWARD_PAYLOAD_HEADER_BYTES = 2;
 export const FLAG_SURB_ACK = 0x01;
 /** payload.md §4: `Recipient(POLL_SERVICE_ID)` addresses the provider's anonymous poll service. */
-export const POLL_SERVICE_ID: Uint8Array = new Uint8Array(32).fill(0xff);
+export const POLL_SERVICE_ID: Uint8Array = CORE_POLL_SERVICE_ID;
 /** Katzenpost's SURB id length. */
-export const SURB_ID_BYTES = 16;
+export const SURB_ID_BYTES = SURB_REPLY_ID_BYTES;
 
 export interface ForwardPayload {
   /** The SURB at the payload head when flag 0x01 is set and no unknown flag is, else null. */
@@ -51,45 +61,35 @@ export function encodeForwardPayload(surb: Uint8Array | null, body: Uint8Array, 
 }
 
 /**
- * A SURB reply as dropbox entries (provider.md §9): the encrypted reply (payload tag included) is cut
- * into parts of `messageBytes − 18` bytes, each stored as surbId(16) ‖ u8 index ‖ u8 count ‖ part
- * (the last zero-padded). A receipt needs only entry 0's surbId; an anonymous poll's answer needs
- * every part, joined in index order and cut to `32 + forwardPayloadLength`.
+ * A SURB reply as dropbox entries (provider.md §9), in core's format (core/src/provider-protocol.ts):
+ * surbId(16) ‖ u8 index ‖ u8 count ‖ part (the last zero-padded). A receipt needs only entry 0's
+ * surbId; an anonymous poll's answer needs every part, joined in index order and cut to
+ * `32 + forwardPayloadLength`.
  */
 export function surbReplyEntries(surbId: Uint8Array, reply: Uint8Array, messageBytes: number): Uint8Array[] {
   assertBytes('surbId', surbId, SURB_ID_BYTES);
   assertBytes('reply', reply);
-  assertInteger('messageBytes', messageBytes, SURB_ID_BYTES + 3, 1 << 20);
-  const cap = messageBytes - SURB_ID_BYTES - 2;
-  const count = Math.ceil(reply.length / cap);
-  if (count > 255) throw new ProviderValidationError('payload_length', 'SURB reply too large for the dropbox entry size');
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) {
-    const e = new Uint8Array(messageBytes);
-    e.set(surbId, 0);
-    e[SURB_ID_BYTES] = i;
-    e[SURB_ID_BYTES + 1] = count;
-    e.set(reply.subarray(i * cap, (i + 1) * cap), SURB_ID_BYTES + 2);
-    out.push(e);
-  }
-  return out;
+  assertInteger('messageBytes', messageBytes, SURB_REPLY_ENTRY_HEADER_BYTES + 1, 1 << 20);
+  if (reply.length > 0 && surbReplyPartCount(reply.length, messageBytes) > 255) throw new ProviderValidationError('payload_length', 'SURB reply too large for the dropbox entry size');
+  return encodeSurbReplyEntries(surbId, reply, messageBytes);
 }
 
 /** Join the parts of one SURB reply (any order); throws ProviderValidationError when incomplete. */
 export function joinSurbReplyEntries(entries: readonly Uint8Array[], replyBytes: number): { surbId: Uint8Array; reply: Uint8Array } {
   assertInteger('replyBytes', replyBytes, 1, 1 << 24);
   if (entries.length === 0) throw new ProviderValidationError('surb_reply', 'no entries');
-  const count = entries[0][SURB_ID_BYTES + 1];
-  const cap = entries[0].length - SURB_ID_BYTES - 2;
-  const parts = new Array<Uint8Array | undefined>(count);
-  for (const e of entries) {
-    assertBytes('entry', e, entries[0].length);
-    if (e[SURB_ID_BYTES + 1] !== count || e[SURB_ID_BYTES] >= count) throw new ProviderValidationError('surb_reply', 'inconsistent part header');
-    parts[e[SURB_ID_BYTES]] = e.subarray(SURB_ID_BYTES + 2);
+  try {
+    const parts = entries.map((e) => decodeSurbReplyEntry(e));
+    const { count, surbId } = parts[0];
+    const ordered = new Array<Uint8Array | undefined>(count);
+    for (const p of parts) {
+      if (p.count !== count || p.part.length !== parts[0].part.length) throw new ProviderValidationError('surb_reply', 'inconsistent part header');
+      ordered[p.index] = p.part;
+    }
+    for (let i = 0; i < count; i++) if (ordered[i] === undefined) throw new ProviderValidationError('surb_reply', `part ${i} missing`);
+    return { surbId: surbId.slice(), reply: joinSurbReplyParts(ordered as Uint8Array[], replyBytes) };
+  } catch (err) {
+    if (err instanceof DecodeError) throw new ProviderValidationError('surb_reply', err.message);
+    throw err;
   }
-  for (let i = 0; i < count; i++) if (parts[i] === undefined) throw new ProviderValidationError('surb_reply', `part ${i} missing`);
-  if (count * cap < replyBytes) throw new ProviderValidationError('surb_reply', 'parts missing');
-  const reply = new Uint8Array(count * cap);
-  parts.forEach((p, i) => reply.set(p as Uint8Array, i * cap));
-  return { surbId: entries[0].slice(0, SURB_ID_BYTES), reply: reply.slice(0, replyBytes) };
 }

@@ -3,6 +3,7 @@ import { ConfigError, type StrataError } from '@strata/core/errors';
 import { ConfigReader, deepFreeze, mergeDefaults, type DeepReadonly } from '@strata/core/config';
 import { majorityThreshold } from '@strata/core/consensus';
 import { DEFAULT_EPOCH_LENGTH_MS } from '@strata/core/epoch';
+import { DEFAULT_MAX_CONNECTIONS_PER_PEER, DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE } from '@strata/core/link/config';
 import { ProviderConfigError } from './errors.js';
 
 /**
@@ -24,7 +25,16 @@ export interface MixnetConfigShape {
   replayFilter: { maxTagsPerEpoch: number; fsync: boolean };
   /** Upper bound on a NodeDelay, whatever the packet says. */
   maxDelayMs: number;
-  link: { handshakeTimeoutMs: number; maxQueuedBytes: number; maxPendingPacketsPerPeer: number };
+  link: {
+    handshakeTimeoutMs: number;
+    maxQueuedBytes: number;
+    maxPendingPacketsPerPeer: number;
+    maxPendingHandshakes: number;
+    maxPendingHandshakesPerSource: number;
+    handshakesPerSecond: number;
+    handshakeBurst: number;
+    maxConnectionsPerPeer: number;
+  };
   /** Per-client token bucket on ingress packets (keyed by the client's link key). */
   rateLimit: { packetsPerSecond: number; burst: number; maxClients: number };
 }
@@ -41,7 +51,17 @@ export const MIXNET_CONFIG_DEFAULTS = Object.freeze({
   delayQueue: { maxPackets: 200_000 },
   replayFilter: { maxTagsPerEpoch: 20_000_000, fsync: false },
   maxDelayMs: 60_000,
-  link: { handshakeTimeoutMs: 10_000, maxQueuedBytes: 4 * 1024 * 1024, maxPendingPacketsPerPeer: 1024 },
+  // Clients link here too: a higher handshake rate than a mix's, so a provider restart reconnects them quickly.
+  link: {
+    handshakeTimeoutMs: 10_000,
+    maxQueuedBytes: 4 * 1024 * 1024,
+    maxPendingPacketsPerPeer: 1024,
+    maxPendingHandshakes: 1024,
+    maxPendingHandshakesPerSource: DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE,
+    handshakesPerSecond: 1000,
+    handshakeBurst: 2000,
+    maxConnectionsPerPeer: DEFAULT_MAX_CONNECTIONS_PER_PEER,
+  },
   rateLimit: { packetsPerSecond: 50, burst: 200, maxClients: 100_000 },
 });
 
@@ -73,7 +93,10 @@ function validate(r: ConfigReader): MixnetConfigShape {
   const count = r.int('workers.count', { min: 0, max: 256 });
   r.object('delayQueue', ['maxPackets']);
   r.object('replayFilter', ['maxTagsPerEpoch', 'fsync']);
-  r.object('link', ['handshakeTimeoutMs', 'maxQueuedBytes', 'maxPendingPacketsPerPeer']);
+  r.object('link', [
+    'handshakeTimeoutMs', 'maxQueuedBytes', 'maxPendingPacketsPerPeer', 'maxPendingHandshakes',
+    'maxPendingHandshakesPerSource', 'handshakesPerSecond', 'handshakeBurst', 'maxConnectionsPerPeer',
+  ]);
   r.object('rateLimit', ['packetsPerSecond', 'burst', 'maxClients']);
   return {
     enabled: r.bool('enabled'),
@@ -94,6 +117,11 @@ function validate(r: ConfigReader): MixnetConfigShape {
       handshakeTimeoutMs: r.int('link.handshakeTimeoutMs', { min: 100, max: 600_000 }),
       maxQueuedBytes: r.int('link.maxQueuedBytes', { min: 65_536 }),
       maxPendingPacketsPerPeer: r.int('link.maxPendingPacketsPerPeer', { min: 0, max: 1_000_000 }),
+      maxPendingHandshakes: r.int('link.maxPendingHandshakes', { min: 1, max: 1_000_000 }),
+      maxPendingHandshakesPerSource: r.int('link.maxPendingHandshakesPerSource', { min: 1, max: 1_000_000 }),
+      handshakesPerSecond: r.int('link.handshakesPerSecond', { min: 1, max: 1_000_000 }),
+      handshakeBurst: r.int('link.handshakeBurst', { min: 1, max: 1_000_000 }),
+      maxConnectionsPerPeer: r.int('link.maxConnectionsPerPeer', { min: 1, max: 1_000_000 }),
     },
     rateLimit: {
       packetsPerSecond: r.number('rateLimit.packetsPerSecond', { min: 0.001, max: 1_000_000 }),

@@ -233,6 +233,11 @@ export class ProviderMixnet {
       frameBytes,
       handshakeTimeoutMs: c.link.handshakeTimeoutMs,
       maxQueuedBytes: c.link.maxQueuedBytes,
+      maxPendingHandshakes: c.link.maxPendingHandshakes,
+      maxPendingHandshakesPerSource: c.link.maxPendingHandshakesPerSource,
+      handshakesPerSecond: c.link.handshakesPerSecond,
+      handshakeBurst: c.link.handshakeBurst,
+      maxConnectionsPerPeer: c.link.maxConnectionsPerPeer,
       metrics: linkMetrics,
       authorize: (key) => this.#authorize(key),
     });

@@ -21,6 +21,18 @@ describe('mixnet config', () => {
     assert.ok(Object.isFrozen(c.rateLimit));
   });
 
+  it('defaults the link listener limits, with a higher handshake rate than a mix for its clients', () => {
+    const c = parseMixnetConfig({ directory: { authorities } })!;
+    assert.deepEqual(
+      [c.link.maxPendingHandshakes, c.link.maxPendingHandshakesPerSource, c.link.handshakesPerSecond, c.link.handshakeBurst, c.link.maxConnectionsPerPeer],
+      [1024, 32, 1000, 2000, 4],
+    );
+    assert.throws(() => parseMixnetConfig({ directory: { authorities }, link: { handshakesPerSecond: 0 } }), {
+      name: 'ProviderConfigError',
+      message: /^provider\.mixnet\.link\.handshakesPerSecond: /,
+    });
+  });
+
   it('names the full path of a bad value', () => {
     assert.throws(() => parseMixnetConfig({ directory: { authorities }, listen: { port: 70000 } }), { name: 'ProviderConfigError', message: /^provider\.mixnet\.listen\.port/ });
     assert.throws(() => parseMixnetConfig({ directory: { authorities }, geometry: { withSurb: false } }), { name: 'ProviderConfigError', message: /withSurb/ });

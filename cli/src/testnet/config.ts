@@ -34,6 +34,12 @@ export interface TestnetConfigShape {
   wait: WaitStage;
   timeouts: { startMs: number; consensusMs: number; stopMs: number };
   logLevel: LogLevel;
+  /**
+   * Per node (by name, e.g. `mix-0`): its own address instead of `host` and, optionally, the
+   * network namespace it runs in (`ip netns exec NS …`, which the caller created). A placed node
+   * uses the default ports of its daemon (it has its own address).
+   */
+  placement: Record<string, { host: string; netns: string | null }>;
 }
 
 export type TestnetConfig = DeepReadonly<TestnetConfigShape>;
@@ -67,13 +73,14 @@ export function testnetDefaults(mode: TestnetMode = 'fast'): Record<string, unkn
     wait: 'consensus',
     timeouts: {},
     logLevel: 'info',
+    placement: {},
   };
 }
 
 const KEY_HEX = { pattern: /^[0-9a-f]{64}$/, patternHint: '64 lower-case hex digits' };
 
 function validate(r: ConfigReader): TestnetConfigShape {
-  r.object('', ['mode', 'authorities', 'mixLayers', 'mixesPerLayer', 'providers', 'clients', 'host', 'epoch', 'network', 'mix', 'allow', 'wait', 'timeouts', 'logLevel']);
+  r.object('', ['mode', 'authorities', 'mixLayers', 'mixesPerLayer', 'providers', 'clients', 'host', 'epoch', 'network', 'mix', 'allow', 'wait', 'timeouts', 'logLevel', 'placement']);
   r.object('epoch', ['lengthMs']);
   r.object('network', ['muPerSecond', 'lambdaPPerSecond', 'lambdaLPerSecond', 'lambdaDPerSecond', 'lambdaMPerSecond', 'maxDelayMs']);
   r.object('mix', ['workers', 'graceMs', 'pollIntervalMs']);
@@ -114,7 +121,23 @@ function validate(r: ConfigReader): TestnetConfigShape {
       stopMs: int('timeouts.stopMs', 10_000, 100, 600_000),
     },
     logLevel: r.oneOf('logLevel', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    placement: placement(r),
   };
+}
+
+const NODE_NAME = /^(authority|mix|provider)-\d{1,3}$/;
+
+function placement(r: ConfigReader): TestnetConfigShape['placement'] {
+  const out: TestnetConfigShape['placement'] = {};
+  for (const name of Object.keys(r.object('placement'))) {
+    if (!NODE_NAME.test(name)) r.error(`placement.${name}`, 'must name a node: authority-<i>, mix-<i> or provider-<i>');
+    r.object(`placement.${name}`, ['host', 'netns']);
+    out[name] = {
+      host: r.string(`placement.${name}.host`, { minLength: 1, maxLength: 253 }),
+      netns: r.has(`placement.${name}.netns`) ? r.string(`placement.${name}.netns`, { pattern: /^[A-Za-z0-9_.-]{1,64}$/, patternHint: 'a network namespace name' }) : null,
+    };
+  }
+  return out;
 }
 
 /** Validates an in-memory testnet config; the mode (default `fast`) picks the defaults. */

@@ -35,11 +35,19 @@ export interface SpawnedDaemon {
   exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 }
 
-/** Starts `pkg`'s daemon with `--config configFile`, detached, stdout+stderr appended to logFile. */
-export function spawnDaemon(pkg: DaemonPackage, configFile: string, logFile: string): SpawnedDaemon {
+/** `ip`, for daemons placed in a network namespace (`ip netns exec NS node …` execs node in place). */
+export const IP_COMMAND = 'ip';
+
+/**
+ * Starts `pkg`'s daemon with `--config configFile`, detached, stdout+stderr appended to logFile;
+ * inside network namespace `netns` when given (the pid is then node's: `ip netns exec` execs it).
+ */
+export function spawnDaemon(pkg: DaemonPackage, configFile: string, logFile: string, netns: string | null = null): SpawnedDaemon {
   const fd = openSync(logFile, 'a', 0o600);
   try {
-    const child = spawn(process.execPath, [...daemonArgs(pkg), '--config', configFile], {
+    const node = [process.execPath, ...daemonArgs(pkg), '--config', configFile];
+    const [cmd, ...args] = netns === null ? node : [IP_COMMAND, 'netns', 'exec', netns, ...node];
+    const child = spawn(cmd, args, {
       cwd: REPO_ROOT,
       detached: true,
       stdio: ['ignore', fd, fd],

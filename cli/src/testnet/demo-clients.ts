@@ -148,6 +148,12 @@ export class DemoClients {
     return ids;
   }
 
+  /** Stops the periodic sends (messages in flight still arrive and are counted). */
+  stopSending(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
   /** The clients (for tests and the soak: addresses, stats, events). */
   get clients(): readonly Client[] {
     return this.#demos.map((d) => d.client);

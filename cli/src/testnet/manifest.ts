@@ -20,6 +20,8 @@ export interface ManifestNode {
   configFile: string;
   logFile: string;
   dataDir: string;
+  /** Network namespace the daemon runs in (`ip netns exec`), null/absent: the caller's. */
+  netns?: string | null;
   /** Listen addresses: authority `http`; mix `link` (tcp://), `ops` (http); provider `api` (https), `admin` (http). */
   addresses: Record<string, string>;
   /** GET /metrics (Prometheus text). */

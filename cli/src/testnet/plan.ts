@@ -31,6 +31,24 @@ function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** Ports of a node placed on its own address (config `placement`): each daemon's defaults. */
+export const PLACED_PORTS = Object.freeze({ authorityHttp: 7000, mixLink: 7100, mixOps: 9465, providerApi: 8443, providerAdmin: 9464, providerLink: 7200 });
+
+interface Place {
+  /** Address to bind, and its URL form. */
+  host: string;
+  h: string;
+  netns: string | null;
+  port(placed: number): Promise<number>;
+}
+
+/** Where node `name` runs: its placement, or `host` with ports picked free. */
+function placeOf(c: TestnetConfig, name: string): Place {
+  const p = c.placement[name];
+  if (p !== undefined) return { host: p.host, h: hostForUrl(p.host), netns: p.netns, port: async (placed) => placed };
+  return { host: c.host, h: hostForUrl(c.host), netns: null, port: async () => freePort(c.host) };
+}
+
 /**
  * Generates authority and mix keys, writes mix and provider configs, and returns the manifest
  * (state "starting", no pids). Authority configs need the providers' keys: writeAuthorityConfigs.
@@ -38,14 +56,14 @@ function hostForUrl(host: string): string {
 export async function planTestnet(dirIn: string, c: TestnetConfig): Promise<Manifest> {
   const dir = resolve(dirIn);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const h = hostForUrl(c.host);
   const nodes: ManifestNode[] = [];
   const authorities: Manifest['authorities'] = [];
   for (let i = 0; i < c.authorities; i++) {
     const name = `authority-${i}`;
     const base = join(dir, name);
     const keys = keygen(join(base, 'keys'));
-    const url = `http://${h}:${await freePort(c.host)}`;
+    const at = placeOf(c, name);
+    const url = `http://${at.h}:${await at.port(PLACED_PORTS.authorityHttp)}`;
     authorities.push({ name, identityKey: keys.identityKey, url });
     nodes.push({
       name,
@@ -55,6 +73,7 @@ export async function planTestnet(dirIn: string, c: TestnetConfig): Promise<Mani
       configFile: join(base, 'config.json'),
       logFile: join(base, 'daemon.log'),
       dataDir: join(base, 'data'),
+      netns: at.netns,
       addresses: { http: url },
       metricsUrl: `${url}/metrics`,
       healthUrl: `${url}/healthz`,
@@ -70,13 +89,15 @@ export async function planTestnet(dirIn: string, c: TestnetConfig): Promise<Mani
     // The mix node loads identity.key / link.key from its dataDir (creating them when absent);
     // we make them first so the authorities can list the identity key.
     const keys = keygen(dataDir);
-    const linkPort = await freePort(c.host);
-    const opsPort = await freePort(c.host);
+    const at = placeOf(c, name);
+    const h = at.h;
+    const linkPort = await at.port(PLACED_PORTS.mixLink);
+    const opsPort = await at.port(PLACED_PORTS.mixOps);
     const config = {
       dataDir,
-      listen: { host: c.host, port: linkPort },
-      advertiseHost: c.host,
-      metrics: { enabled: true, host: c.host, port: opsPort },
+      listen: { host: at.host, port: linkPort },
+      advertiseHost: at.host,
+      metrics: { enabled: true, host: at.host, port: opsPort },
       directory: { authorities: directoryPeers, threshold, pollIntervalMs: c.mix.pollIntervalMs },
       epoch: { lengthMs: c.epoch.lengthMs, genesisMs: 0, graceMs: c.mix.graceMs },
       workers: { count: c.mix.workers },
@@ -93,6 +114,7 @@ export async function planTestnet(dirIn: string, c: TestnetConfig): Promise<Mani
       configFile,
       logFile: join(base, 'daemon.log'),
       dataDir,
+      netns: at.netns,
       addresses: { link: `tcp://${h}:${linkPort}`, ops: `http://${h}:${opsPort}` },
       metricsUrl: `http://${h}:${opsPort}/metrics`,
       healthUrl: `http://${h}:${opsPort}/healthz`,
@@ -108,23 +130,25 @@ export async function planTestnet(dirIn: string, c: TestnetConfig): Promise<Mani
     // Like a mix, the provider loads identity.key / link.key from its dataDir; made here so that
     // the authorities' allow lists name it before it first starts.
     const keys = keygen(dataDir);
-    const apiPort = await freePort(c.host);
-    const adminPort = await freePort(c.host);
-    const linkPort = await freePort(c.host);
+    const at = placeOf(c, name);
+    const h = at.h;
+    const apiPort = await at.port(PLACED_PORTS.providerApi);
+    const adminPort = await at.port(PLACED_PORTS.providerAdmin);
+    const linkPort = await at.port(PLACED_PORTS.providerLink);
     const apiUrl = `https://${h}:${apiPort}`;
     const config = {
       dataDir,
       name,
-      api: { host: c.host, port: apiPort, publicUrl: apiUrl, tls: { hostnames: [c.host, 'localhost'] } },
-      admin: { enabled: true, host: c.host, port: adminPort },
+      api: { host: at.host, port: apiPort, publicUrl: apiUrl, tls: { hostnames: [at.host, 'localhost'] } },
+      admin: { enabled: true, host: at.host, port: adminPort },
       wellKnown: {
         authorities: directoryPeers,
         network: { epochLengthMs: c.epoch.lengthMs, genesisMs: 0, threshold, ...c.network },
       },
       // Its place in the mixnet: link listener (clients and the last mix layer), directory uploads.
       mixnet: {
-        listen: { host: c.host, port: linkPort },
-        advertiseHost: c.host,
+        listen: { host: at.host, port: linkPort },
+        advertiseHost: at.host,
         directory: { authorities: directoryPeers, threshold, pollIntervalMs: c.mix.pollIntervalMs },
         epoch: { lengthMs: c.epoch.lengthMs, genesisMs: 0, graceMs: c.mix.graceMs },
         workers: { count: c.mix.workers },
@@ -143,6 +167,7 @@ export async function planTestnet(dirIn: string, c: TestnetConfig): Promise<Mani
       configFile,
       logFile: join(base, 'daemon.log'),
       dataDir,
+      netns: at.netns,
       addresses: { api: apiUrl, admin: `http://${h}:${adminPort}`, link: `tcp://${h}:${linkPort}` },
       metricsUrl: `http://${h}:${adminPort}/metrics`,
       healthUrl: null,
@@ -184,7 +209,7 @@ export function writeAuthorityConfigs(m: Manifest, c: TestnetConfig): void {
     const config = {
       identityKeyFile: join(n.configFile, '..', 'keys', 'identity.key'),
       dataDir: n.dataDir,
-      listen: { host: c.host, port: Number(url.port) },
+      listen: { host: c.placement[n.name]?.host ?? c.host, port: Number(url.port) },
       epoch: { lengthMs: c.epoch.lengthMs, genesisMs: 0 },
       authorities: m.authorities.map((a) => ({ identityKey: a.identityKey, url: a.url })),
       allow: { mixes: [...new Set([...mixes, ...c.allow.mixes])], providers: [...new Set([...providers, ...c.allow.providers])] },

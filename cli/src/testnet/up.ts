@@ -70,7 +70,7 @@ export async function testnetUp(dirIn: string, config: TestnetConfig, options: U
     }
   };
   const start = (n: ManifestNode): void => {
-    const d = spawnDaemon(PACKAGE_OF[n.role], n.configFile, n.logFile);
+    const d = spawnDaemon(PACKAGE_OF[n.role], n.configFile, n.logFile, n.netns ?? null);
     spawned.set(n.name, d);
     n.pid = d.pid;
   };
@@ -195,7 +195,7 @@ export async function startNode(dirIn: string, name: string, timeoutMs = 60_000)
   const n = m.nodes.find((x) => x.name === name);
   if (n === undefined) throw new TestnetError('node', `no node named ${name} in ${dir}`);
   if (n.pid !== null && isOurDaemon(n.pid, n.configFile)) throw new TestnetError('node', `${name} is running (pid ${n.pid})`);
-  const d = spawnDaemon(PACKAGE_OF[n.role], n.configFile, n.logFile);
+  const d = spawnDaemon(PACKAGE_OF[n.role], n.configFile, n.logFile, n.netns ?? null);
   n.pid = d.pid;
   writeManifest(dir, m);
   const abort = (): void => {

@@ -40,6 +40,8 @@ describe('testnet config', () => {
       [{ wait: 'forever' }, /^wait: /],
       [{ allow: { mixes: ['zz'] } }, /^allow\.mixes\[0\]: /],
       [{ mode: 'turbo' }, /^mode: /],
+      [{ placement: { 'relay-0': { host: '10.0.0.1' } } }, /^placement\.relay-0: /],
+      [{ placement: { 'mix-0': { host: '10.0.0.1', netns: 'a b' } } }, /^placement\.mix-0\.netns: /],
     ];
     for (const [raw, re] of bad) {
       assert.throws(() => parseTestnetConfig(raw), (e: Error) => e.name === 'ConfigError' && re.test(e.message), JSON.stringify(raw));

@@ -19,7 +19,8 @@ describe('testnet manifest and plan', function () {
     const urls = m.nodes.flatMap((n) => Object.values(n.addresses));
     assert.equal(new Set(urls.map((u) => new URL(u).port)).size, urls.length, 'every listener has its own port');
     assert.equal(m.threshold, 2);
-    assert.equal(m.providers[0].identityKey, null, 'a provider makes its own keys on first start');
+    assert.match(m.providers[0].identityKey ?? '', /^[0-9a-f]{64}$/, 'provider keys are made with the plan (authorities allow them)');
+    assert.equal(m.nodes.find((n) => n.role === 'provider')!.identityKey, m.providers[0].identityKey);
     writeManifest(dir, m);
     assert.equal(statSync(manifestPath(dir)).mode & 0o077, 0, 'testnet.json is private');
     const back = readManifest(dir);
@@ -48,6 +49,27 @@ describe('testnet manifest and plan', function () {
     const mc = loadMixConfig(m.nodes[1].configFile);
     assert.equal(mc.epoch.lengthMs, c.epoch.lengthMs);
     assert.equal(mc.directory.authorities.length, 1);
+  });
+
+  it('writes provider configs the provider accepts, with its place in the mixnet', async () => {
+    const c = parseTestnetConfig({ authorities: 1, mixLayers: 1, mixesPerLayer: 1, providers: 1 });
+    const m = await planTestnet(dir, c);
+    const { loadProviderConfig } = await import('@strata/provider/config');
+    const node = m.nodes.find((n) => n.role === 'provider')!;
+    const pc = loadProviderConfig(node.configFile);
+    assert.ok(pc.mixnet !== null, 'the provider joins the mixnet');
+    assert.equal(`tcp://127.0.0.1:${pc.mixnet.listen.port}`, node.addresses.link);
+    assert.equal(pc.mixnet.epoch.lengthMs, c.epoch.lengthMs);
+    assert.equal(pc.mixnet.directory.authorities.length, 1);
+  });
+
+  it('places a node on its own address and namespace with its daemon’s default ports', async () => {
+    const c = parseTestnetConfig({ authorities: 1, mixLayers: 1, mixesPerLayer: 1, providers: 1, placement: { 'mix-0': { host: '169.254.77.11', netns: 'ns-mix' } } });
+    const m = await planTestnet(dir, c);
+    const mix = m.nodes.find((n) => n.name === 'mix-0')!;
+    assert.equal(mix.netns, 'ns-mix');
+    assert.deepEqual(mix.addresses, { link: 'tcp://169.254.77.11:7100', ops: 'http://169.254.77.11:9465' });
+    assert.equal(m.nodes.find((n) => n.name === 'authority-0')!.netns, null, 'unplaced nodes stay on host');
   });
 
   it('refuses a missing or foreign testnet.json with typed errors', () => {

@@ -1,6 +1,6 @@
-// Network benchmarks of the client (JSON lines). The client runs against the real provider binary and
-// a real directory authority; mix forwarding and provider ingress/egress are the test stand-in
-// (test/network-stand-in.ts) until they exist, so "deliver" times exclude per-hop mixing delays.
+// Network benchmarks of the client (JSON lines). The client runs against the real provider binary, a
+// real directory authority and three real mix processes (test/test-network.ts), so "deliver" times
+// include the Exp(μ) delay at every hop.
 //   BENCH_IDLE_S        idle measurement length (default 20)
 //   BENCH_DELIVER_BYTES message size for the end-to-end figure (default 1 MiB)
 //   BENCH_LAMBDA_P      λP for the delivery run (default 2, the directory default)
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '../../src/client.js';
 import { TEST_SCRYPT, makeTempDir, seededBytes } from '../helpers.js';
-import { NetworkStandIn } from '../network-stand-in.js';
+import { TestNetwork } from '../test-network.js';
 
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? '20');
 const DELIVER_BYTES = Number(process.env.BENCH_DELIVER_BYTES ?? String(1024 * 1024));
@@ -18,7 +18,7 @@ const LAMBDA_P = Number(process.env.BENCH_LAMBDA_P ?? '2');
 const DEFAULT_RATES = { muPerSecond: 2, lambdaPPerSecond: 2, lambdaLPerSecond: 1, lambdaDPerSecond: 1, maxDelayMs: 10_000 };
 const CHILD = fileURLToPath(new URL('./idle-client.ts', import.meta.url));
 
-async function idleCpu(net: NetworkStandIn, dir: string): Promise<void> {
+async function idleCpu(net: TestNetwork, dir: string): Promise<void> {
   const c = await Client.bootstrap(net.provider.url, { dataDir: join(dir, 'idle'), passphrase: 'bench', scrypt: TEST_SCRYPT, network: false });
   await c.close();
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=strata-source', CHILD, join(dir, 'idle'), 'bench', String(IDLE_S)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -38,7 +38,7 @@ async function idleCpu(net: NetworkStandIn, dir: string): Promise<void> {
   );
 }
 
-async function deliver(net: NetworkStandIn, dir: string): Promise<void> {
+async function deliver(net: TestNetwork, dir: string): Promise<void> {
   const opts = (n: string) => ({ dataDir: join(dir, n), passphrase: 'bench', scrypt: TEST_SCRYPT, pollIntervalMs: 500 });
   const [a, b] = await Promise.all([Client.bootstrap(net.provider.url, opts('a')), Client.bootstrap(net.provider.url, opts('b'))]);
   try {
@@ -51,7 +51,7 @@ async function deliver(net: NetworkStandIn, dir: string): Promise<void> {
     await got;
     const ms = performance.now() - t0;
     const st = a.status(id)!;
-    console.log(JSON.stringify({ name: 'client_deliver', bytes: DELIVER_BYTES, fragments: st.fragments, lambdaP: LAMBDA_P, seconds: Number((ms / 1000).toFixed(1)), mix_hop_delays: 'none (stand-in mixes); provider hop: Exp(mu)' }));
+    console.log(JSON.stringify({ name: 'client_deliver', bytes: DELIVER_BYTES, fragments: st.fragments, lambdaP: LAMBDA_P, seconds: Number((ms / 1000).toFixed(1)), mix_hop_delays: 'Exp(mu) at every hop (real mixes)' }));
   } finally {
     await a.close();
     await b.close();
@@ -60,7 +60,7 @@ async function deliver(net: NetworkStandIn, dir: string): Promise<void> {
 
 const tmp = makeTempDir();
 try {
-  let net = await NetworkStandIn.start(tmp.dir, DEFAULT_RATES);
+  let net = await TestNetwork.start(tmp.dir, { params: DEFAULT_RATES });
   try {
     await net.waitForConsensus();
     await idleCpu(net, tmp.dir);
@@ -69,7 +69,7 @@ try {
   }
   if (DELIVER_BYTES > 0) {
     const sub = makeTempDir();
-    net = await NetworkStandIn.start(sub.dir, { ...DEFAULT_RATES, lambdaPPerSecond: LAMBDA_P });
+    net = await TestNetwork.start(sub.dir, { params: { ...DEFAULT_RATES, lambdaPPerSecond: LAMBDA_P } });
     try {
       await net.waitForConsensus();
       await deliver(net, sub.dir);

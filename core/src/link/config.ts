@@ -15,6 +15,10 @@ export const DEFAULT_REKEY_AFTER_FRAMES = 1 << 16;
 export const DEFAULT_REKEY_INTERVAL_MS = 10 * 60_000;
 export const DEFAULT_MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_PENDING_HANDSHAKES = 256;
+export const DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE = 32;
+export const DEFAULT_HANDSHAKES_PER_SECOND = 200;
+export const DEFAULT_HANDSHAKE_BURST = 400;
+export const DEFAULT_MAX_CONNECTIONS_PER_PEER = 4;
 
 /** Link parameters shared by dialers and listeners. Both ends must agree on frameBytes and rekeyAfterFrames. */
 export interface LinkConfig {
@@ -30,6 +34,14 @@ export interface LinkConfig {
   readonly maxQueuedBytes: number;
   /** Listener only: concurrent handshakes beyond this are dropped ('too_many_handshakes'). */
   readonly maxPendingHandshakes: number;
+  /** Listener only: concurrent handshakes from one remote IP (TCP) beyond this are dropped ('too_many_from_source'). */
+  readonly maxPendingHandshakesPerSource: number;
+  /** Listener only: new handshakes started per second, a token bucket refilled at this rate ('handshake_rate'). */
+  readonly handshakesPerSecond: number;
+  /** Listener only: token bucket depth of handshakesPerSecond (handshakes that may start at once). */
+  readonly handshakeBurst: number;
+  /** Listener only: established links per authenticated static key beyond this are refused ('too_many_connections'). */
+  readonly maxConnectionsPerPeer: number;
 }
 
 export type LinkConfigInput = Partial<LinkConfig> & { frameBytes: number };
@@ -51,6 +63,10 @@ export function resolveLinkConfig(input: LinkConfigInput, path = 'link'): LinkCo
     rekeyIntervalMs: int(`${path}.rekeyIntervalMs`, input.rekeyIntervalMs ?? DEFAULT_REKEY_INTERVAL_MS, 0, 2 ** 31 - 1),
     maxQueuedBytes: int(`${path}.maxQueuedBytes`, input.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES, input.frameBytes ?? 0, 2 ** 31 - 1),
     maxPendingHandshakes: int(`${path}.maxPendingHandshakes`, input.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES, 1, 1_000_000),
+    maxPendingHandshakesPerSource: int(`${path}.maxPendingHandshakesPerSource`, input.maxPendingHandshakesPerSource ?? DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE, 1, 1_000_000),
+    handshakesPerSecond: int(`${path}.handshakesPerSecond`, input.handshakesPerSecond ?? DEFAULT_HANDSHAKES_PER_SECOND, 1, 1_000_000),
+    handshakeBurst: int(`${path}.handshakeBurst`, input.handshakeBurst ?? DEFAULT_HANDSHAKE_BURST, 1, 1_000_000),
+    maxConnectionsPerPeer: int(`${path}.maxConnectionsPerPeer`, input.maxConnectionsPerPeer ?? DEFAULT_MAX_CONNECTIONS_PER_PEER, 1, 1_000_000),
   });
 }
 

@@ -11,6 +11,9 @@ export type HandshakeFailureReason =
   | 'unknown_peer' // listener: authorize() refused the initiator's static key
   | 'refused' // dialer: the listener closed the link before confirming it
   | 'too_many_handshakes' // listener: maxPendingHandshakes reached, connection dropped
+  | 'too_many_from_source' // listener: maxPendingHandshakesPerSource reached for the remote IP
+  | 'handshake_rate' // listener: handshakesPerSecond (token bucket) exhausted, connection dropped
+  | 'too_many_connections' // listener: maxConnectionsPerPeer links already open for this static key
   | 'connect_failed' // dialer: the transport could not connect
   | 'closed'; // the stream closed during the handshake
 

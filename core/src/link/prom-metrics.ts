@@ -6,7 +6,7 @@ import type { LinkCloseReason, LinkDirection, LinkMetrics, LinkRole } from './me
 
 export const HANDSHAKE_FAILURE_REASONS: readonly HandshakeFailureReason[] = Object.freeze([
   'timeout', 'bad_handshake', 'low_order', 'wrong_peer_key', 'unknown_peer', 'refused',
-  'too_many_handshakes', 'connect_failed', 'closed',
+  'too_many_handshakes', 'too_many_from_source', 'handshake_rate', 'too_many_connections', 'connect_failed', 'closed',
 ]);
 export const FRAME_REJECT_REASONS: readonly FrameRejectReason[] = Object.freeze([
   'bad_length', 'bad_mac', 'bad_command', 'unknown_command', 'rekey_overdue',

@@ -111,6 +111,58 @@ for (const t of TRANSPORTS) {
       }
     });
 
+    it('drops handshakes beyond the handshake rate, counted as handshake_rate', async () => {
+      const s = await setup({ handshakesPerSecond: 1, handshakeBurst: 2, handshakeTimeoutMs: 5_000 });
+      const streams: Duplex[] = [];
+      try {
+        for (let i = 0; i < 5; i++) {
+          const stream = await s.transport.connect(s.listener.address);
+          stream.on('error', () => {});
+          streams.push(stream);
+        }
+        await waitForAsync(async () => (await s.m.value('strata_link_handshake_failures_total', 'reason', 'handshake_rate')) >= 1, 'rate drop');
+        assert.ok(s.listener.pendingHandshakes <= 4);
+      } finally {
+        for (const x of streams) x.destroy();
+        await s.listener.close();
+      }
+    });
+
+    it('refuses a link beyond maxConnectionsPerPeer for one static key, counted as too_many_connections', async () => {
+      const s = await setup({ maxConnectionsPerPeer: 1 });
+      try {
+        const first = await s.dial();
+        await assert.rejects(s.dial(), { name: 'HandshakeError' });
+        assert.equal(await s.m.value('strata_link_handshake_failures_total', 'reason', 'too_many_connections'), 1);
+        assert.equal(s.listener.linksOf(s.dialerKey.publicKey), 1);
+        first.close();
+        await waitFor(() => s.listener.linksOf(s.dialerKey.publicKey) === 0, 'the slot to free');
+        const again = await s.dial();
+        again.close();
+      } finally {
+        await s.listener.close();
+      }
+    });
+
+    if (t.name === 'TCP') {
+      it('drops handshakes beyond maxPendingHandshakesPerSource from one IP, counted as too_many_from_source', async () => {
+        const s = await setup({ maxPendingHandshakesPerSource: 2, handshakeTimeoutMs: 5_000 });
+        const streams: Duplex[] = [];
+        try {
+          for (let i = 0; i < 3; i++) {
+            const stream = await s.transport.connect(s.listener.address);
+            stream.on('error', () => {});
+            streams.push(stream);
+          }
+          await waitForAsync(async () => (await s.m.value('strata_link_handshake_failures_total', 'reason', 'too_many_from_source')) === 1, 'drop');
+          assert.equal(s.listener.pendingHandshakes, 2);
+        } finally {
+          for (const x of streams) x.destroy();
+          await s.listener.close();
+        }
+      });
+    }
+
     it('closes an authenticated peer that skips a rekey, counted as rekey_overdue', async () => {
       const s = await setup({ rekeyAfterFrames: 4 });
       const raw = await rawDial(s.transport, s.listener.address, s.dialerKey, { frameBytes: FRAME_BYTES, rekeyAfterFrames: 4 });

@@ -48,10 +48,13 @@ describe('MixEngine', function () {
     }));
   }
 
-  async function rig(keyIndex: number, opts: { epochKeys?: UnwrapControl['keys']; filterDir?: string; maxDelayMs?: number } = {}): Promise<Rig> {
+  async function rig(
+    keyIndex: number,
+    opts: { epochKeys?: UnwrapControl['keys']; filterDir?: string; maxDelayMs?: number; maxQueuedPackets?: number; workerMaxQueued?: number } = {},
+  ): Promise<Rig> {
     const metrics = new NodePipelineMetrics(new StrataMetrics('mix'));
     const filter = ReplayFilter.open({ path: opts.filterDir ?? join(dir, `replay-${keyIndex}-${rigs.length}`), maxTagsPerEpoch: 10_000 });
-    const pool = new WorkerPool<UnwrapJob, UnwrapOutcome, UnwrapControl>({ handlerUrl, init: { geometry: specOfGeometry(g) }, size: 1, maxQueued: 1000 });
+    const pool = new WorkerPool<UnwrapJob, UnwrapOutcome, UnwrapControl>({ handlerUrl, init: { geometry: specOfGeometry(g) }, size: 1, maxQueued: opts.workerMaxQueued ?? 1000, ...(opts.workerMaxQueued === undefined ? {} : { maxInFlightPerWorker: 1 }) });
     await pool.broadcast({ keys: opts.epochKeys ?? [{ epoch: 1, privateKey: keys[keyIndex].privateKey }] });
     const sent: ForwardItem[] = [];
     const terminal: UnwrappedTerminal[] = [];
@@ -60,7 +63,7 @@ describe('MixEngine', function () {
       replayFilter: filter,
       metrics,
       packetBytes: g.packetLength,
-      maxQueuedPackets: 1000,
+      maxQueuedPackets: opts.maxQueuedPackets ?? 1000,
       maxDelayMs: opts.maxDelayMs ?? 60_000,
       forward: (item) => {
         sent.push(item);
@@ -108,6 +111,23 @@ describe('MixEngine', function () {
     await waitFor(() => a.sent.length === 1);
     seen.push(performance.now() - start);
     assert.ok(seen[0] >= 40, 'forwarded before its delay');
+  });
+
+  it("drops packets beyond the delay queue's maxQueuedPackets with reason 'queue_full'", async () => {
+    const a = await rig(0, { maxQueuedPackets: 2 });
+    for (let i = 0; i < 3; i++) a.engine.receive(createPacket(g, pathOf([30_000, 0]), payload));
+    await waitFor(() => a.engine.pipelineSize === 0);
+    assert.equal(a.engine.queueSize, 2);
+    assert.equal(await metricValue(a.metrics, 'strata_mix_packets_dropped_total', '{reason="queue_full"}'), 1);
+  });
+
+  it("drops packets beyond the unwrap workers' queue with reason 'worker_queue_full'", async () => {
+    const a = await rig(0, { workerMaxQueued: 1 });
+    for (let i = 0; i < 20; i++) a.engine.receive(createPacket(g, pathOf([0, 0]), payload));
+    await waitFor(() => a.engine.pipelineSize === 0 && a.engine.queueSize === 0);
+    const dropped = await metricValue(a.metrics, 'strata_mix_packets_dropped_total', '{reason="worker_queue_full"}');
+    assert.ok(dropped >= 1, 'nothing dropped');
+    await waitFor(() => a.sent.length + dropped === 20);
   });
 
   it('drops a replayed packet and counts it', async () => {
