@@ -118,6 +118,14 @@ export function clientCommand(io: CliIo = processIo, options: Partial<Omit<Clien
       await c.close();
     }
   };
+  const withClientPoll = async (o: Partial<CommonOptions>, poll: 'direct' | 'anonymous', fn: (c: Client) => Promise<void>): Promise<void> => {
+    const c = await Client.open(dirOf(o), await io.passphrase(), { ...options, network: true, poll });
+    try {
+      await fn(c);
+    } finally {
+      await c.close();
+    }
+  };
   const nameOf = (c: Client) => (id: string) => c.contacts.get(id)?.name ?? id;
 
   const root = new Command('client').description('a Strata messaging client: addresses, contacts, sending and receiving through the mixnet');
@@ -273,8 +281,9 @@ export function clientCommand(io: CliIo = processIo, options: Partial<Omit<Clien
   root.addCommand(
     common(new Command('watch'))
       .description('stay connected: print messages as they arrive and the delivery state of sends (Ctrl-C to stop)')
-      .action(async (o: CommonOptions) =>
-        withClient(o, true, async (c) => {
+      .option('--anonymous-poll', 'poll contact aliases through the mixnet instead of directly (docs/spec/client.md §11.3)')
+      .action(async (o: CommonOptions & { anonymousPoll?: boolean }) =>
+        withClientPoll(o, o.anonymousPoll ? 'anonymous' : 'direct', async (c) => {
           for (const m of await c.history({ unreadOnly: true, markRead: true })) messageOut(io, o.json, m, nameOf(c));
           c.on('message', (m) => {
             messageOut(io, o.json, m, nameOf(c));
@@ -287,6 +296,39 @@ export function clientCommand(io: CliIo = processIo, options: Partial<Omit<Clien
           await io.interrupted();
         }),
       ),
+  );
+
+  root.addCommand(
+    common(new Command('link-code'))
+      .description('make a one-time code that links a new device to this account (the code is a secret: it gives the account keys)')
+      .option('--timeout <ms>', 'how long to wait for the link bundle to leave', '120000')
+      .action(async (o: CommonOptions & { timeout: string }) =>
+        withClient(o, true, async (c) => {
+          const code = await c.createLinkCode();
+          const end = Date.now() + Number(o.timeout);
+          // The bundle leaves on λP ticks: stay until every chunk is on the link.
+          while (c.pendingLinkChunks > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+          if (c.pendingLinkChunks > 0) throw new ClientError('link-timeout', 'the link bundle did not leave in time');
+          io.out(o.json ? JSON.stringify({ code }) : code);
+        }),
+      ),
+  );
+
+  root.addCommand(
+    common(new Command('link'))
+      .description('join an account from another device with its one-time link code (into a new --dir)')
+      .requiredOption('--provider <url>', "the account's provider client API URL")
+      .requiredOption('--code <code>', 'the strata-link1-… code from `strata client link-code`')
+      .option('--timeout <ms>', 'how long to wait for the bundle', '120000')
+      .action(async (o: CommonOptions & { provider: string; code: string; timeout: string }) => {
+        const client = await Client.link(o.provider, o.code, { ...options, dataDir: dirOf(o), passphrase: await io.passphrase(), linkTimeoutMs: Number(o.timeout) });
+        try {
+          if (o.json) io.out(JSON.stringify({ address: client.address, contacts: client.contacts.list().length }));
+          else io.out(client.address);
+        } finally {
+          await client.close();
+        }
+      }),
   );
 
   root.addCommand(

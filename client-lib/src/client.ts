@@ -7,7 +7,20 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { ConsensusFetcher, EpochClock, majorityThreshold, type VerifiedConsensus } from '@strata/core';
 import { dialLink, linkKeyPairFromPrivateKey, type LinkConnection } from '@strata/core/link/index';
 import { frameBytesForBody } from '@strata/core/link/config';
-import { decodePollResponse, decodeSurbReplyEntry, joinSurbReplyParts } from '@strata/core/provider-protocol';
+import {
+  POLL_SERVICE_ID,
+  REQUEST_NONCE_BYTES,
+  anonymousAckSigningBytes,
+  anonymousPollEntries,
+  anonymousPollSigningBytes,
+  decodePollResponse,
+  decodeSurbReplyEntry,
+  encodeAnonymousPollBody,
+  joinSurbReplyParts,
+  maxAnonymousAckIds,
+  pollResponseBytes,
+  type AnonymousPollRequest,
+} from '@strata/core/provider-protocol';
 import { SystemClock, cryptoRng, type Clock, type Rng } from '@strata/core/sched/index';
 import { DEFAULT_GEOMETRY, decryptSurbPayload, geometryHash, type Geometry } from 'sphinx-packet-ts';
 import { encodeAddress } from './address.js';
@@ -31,7 +44,8 @@ import { nodeBackend } from './crypto-node.js';
 import { DurableReassembler } from './durable-reassembler.js';
 import { openEnvelope, sealEnvelope } from './envelope.js';
 import { ClientError, ClientLibError, ProviderApiError } from './errors.js';
-import { loadOrCreateIdentity, publicIdentity, type Identity } from './identity.js';
+import { decodeIdentity, encodeIdentity, loadIdentity, loadOrCreateIdentity, publicIdentity, saveIdentity, type Identity } from './identity.js';
+import { decodeLinkBundle, decodeLinkChunk, decodeLinkCode, deriveLinkKeys, encodeLinkBundle, encodeLinkCode, openLinkChunks, sealLinkChunks, LINK_SECRET_BYTES, type LinkKeys } from './device-link.js';
 import { Outbox, type MessageStatus, type RetryPolicy } from './outbox.js';
 import { PacketFactory, SURB_ID_BYTES, findProvider, routingView, type RouteNode } from './packets.js';
 import { payloadBudget, type PayloadBudget } from './payload-budget.js';
@@ -51,8 +65,17 @@ export const DEFAULT_MU_PER_SECOND = 2;
 export const SURB_IDS_OUTSTANDING = 500;
 export const MAX_SURB_LIFETIME_MS = 10 * 60_000;
 export const SURB_REFILL_BACKOFF_MS = 5_000;
+/** How long Client.link waits for the bundle of a link code (default). */
+export const DEFAULT_LINK_TIMEOUT_MS = 120_000;
 /** Retry period while no verified consensus naming our provider is available. */
 export const CONSENSUS_RETRY_MS = 2_000;
+/**
+ * Reassembly of messages from senders who are not contacts (client.md §11.3): complete messages go
+ * to the request queue. Tight limits, apart from the contacts' reassembler, so strangers cannot
+ * crowd out contacts: at most 64 KiB a message (the request queue's limit), 16 in progress
+ * (2 per sender), 1 MiB held, a day to complete.
+ */
+export const STRANGER_REASSEMBLY_LIMITS = Object.freeze({ maxMessageBytes: 64 * 1024, maxFragmentsPerMessage: 256, maxPendingMessages: 16, maxPendingPerSender: 2, maxPendingBytes: 1024 * 1024, pendingTtlMs: 24 * 3600 * 1000 });
 const SETTINGS_KEY = 'client';
 const DEVICE_KEY = 'device';
 const LINK_KEY = 'link';
@@ -72,7 +95,11 @@ export type ClientDropReason =
   | 'request_refused'
   | 'unknown_surb'
   | 'bad_ack'
-  | 'poll_failed';
+  | 'poll_failed'
+  | 'bad_poll_reply';
+
+/** How contact and request aliases are polled (client.md §11.3). */
+export type PollMode = 'direct' | 'anonymous';
 
 export interface ClientOptions {
   readonly dataDir: string;
@@ -93,6 +120,12 @@ export interface ClientOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Connect, register, poll and send (default true). False: local state only (contacts, CLI). */
   readonly network?: boolean;
+  /**
+   * 'direct' (default): every alias is polled over HTTPS. 'anonymous': contact and request aliases
+   * are polled through the mixnet (payload.md §4) on λP ticks, answers come back by SURB; only the
+   * own loop and ack aliases are polled directly.
+   */
+  readonly poll?: PollMode;
 }
 
 interface Settings {
@@ -123,9 +156,12 @@ export interface ClientStats {
   /** Send-stream ticks so far, and those whose packet is built and handed to the link (or dropped). */
   readonly ticks: number;
   readonly ticksDone: number;
-  readonly sent: { real: number; drop: number; loop: number };
+  readonly sent: { real: number; drop: number; loop: number; poll: number };
   readonly dropped: Partial<Record<ClientDropReason, number>>;
+  /** Direct (HTTPS) polls. */
   readonly polls: number;
+  /** Anonymous-poll answers received and decrypted (poll: 'anonymous'). */
+  readonly anonymousPollReplies: number;
   readonly acks: number;
   readonly loopsReturned: number;
   readonly delivered: number;
@@ -152,6 +188,7 @@ interface AliasEntry {
 type PendingAck = (
   | { readonly kind: 'fragment'; readonly messageId: string; readonly index: number }
   | { readonly kind: 'cover' }
+  | { readonly kind: 'poll'; readonly aliasKey: string }
 ) & { readonly expiresAtMs: number; readonly surbKeys: Uint8Array; parts?: (Uint8Array | undefined)[] };
 
 function seedPair(seed: Uint8Array, backend: CryptoBackend): SeedKeyPair {
@@ -194,6 +231,7 @@ export class Client extends EventEmitter<ClientEvents> {
   readonly budget: PayloadBudget;
   readonly #store: SecureStore;
   readonly #inbound: DurableReassembler;
+  readonly #strangers: DurableReassembler;
   readonly #settings: Settings;
   readonly #http: ProviderHttp;
   readonly #backend: CryptoBackend;
@@ -210,7 +248,7 @@ export class Client extends EventEmitter<ClientEvents> {
   readonly #aliases = new Map<string, AliasEntry>();
   readonly #acks = new Map<string, PendingAck>();
   readonly #surbPool: Uint8Array[] = [];
-  readonly #stats = { ticks: 0, ticksDone: 0, sent: { real: 0, drop: 0, loop: 0 }, dropped: {} as Partial<Record<ClientDropReason, number>>, polls: 0, acks: 0, loopsReturned: 0, delivered: 0 };
+  readonly #stats = { ticks: 0, ticksDone: 0, sent: { real: 0, drop: 0, loop: 0, poll: 0 }, dropped: {} as Partial<Record<ClientDropReason, number>>, polls: 0, anonymousPollReplies: 0, acks: 0, loopsReturned: 0, delivered: 0 };
   #consensus: VerifiedConsensus | undefined;
   #factory: PacketFactory | undefined;
   #scheduler: SendScheduler<true> | undefined;
@@ -225,6 +263,14 @@ export class Client extends EventEmitter<ClientEvents> {
   #surbRetryAtMs = 0;
   #pollChain: Promise<void> = Promise.resolve();
   readonly #serviceAliases: { loop?: OwnedAlias; ack?: OwnedAlias } = {};
+  readonly #pollMode: PollMode;
+  readonly #retryOverrides: Partial<RetryPolicy>;
+  /** Anonymous mode: aliases (hex) waiting for a λP tick to carry their poll, once each. */
+  readonly #pollQueue: string[] = [];
+  /** Link bundle chunks waiting for λP ticks (createLinkCode): recipient alias and body. */
+  readonly #linkQueue: { recipient: Uint8Array; body: Uint8Array }[] = [];
+  /** Anonymous mode: dropbox ids to acknowledge in the alias's next poll. */
+  readonly #pollAcks = new Map<string, Uint8Array[]>();
 
   private constructor(
     store: SecureStore,
@@ -232,7 +278,7 @@ export class Client extends EventEmitter<ClientEvents> {
     settings: Settings,
     secrets: { device: Uint8Array; link: Uint8Array },
     outbox: Outbox,
-    inbound: DurableReassembler,
+    inbound: { contacts: DurableReassembler; strangers: DurableReassembler },
     opts: Omit<ClientOptions, 'dataDir' | 'passphrase'>,
   ) {
     super();
@@ -242,7 +288,8 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#deviceSecret = secrets.device;
     this.#linkSecret = secrets.link;
     this.outbox = outbox;
-    this.#inbound = inbound;
+    this.#inbound = inbound.contacts;
+    this.#strangers = inbound.strangers;
     this.#backend = opts.backend ?? nodeBackend;
     this.#clock = opts.clock ?? new SystemClock({ unref: false });
     this.#rng = opts.rng ?? cryptoRng();
@@ -251,6 +298,9 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#pollIntervalMs = opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     assertInt(this.#pollIntervalMs, 'client.pollIntervalMs', 10, 3_600_000);
     this.#aliasPeriodMs = opts.aliasPeriodMs ?? DEFAULT_ALIAS_PERIOD_MS;
+    this.#pollMode = opts.poll ?? 'direct';
+    this.#retryOverrides = { ...(opts.retry ?? {}) };
+    if (this.#pollMode !== 'direct' && this.#pollMode !== 'anonymous') throw new ClientError('bad-config', "client.poll: must be 'direct' or 'anonymous'");
     assertInt(this.#aliasPeriodMs, 'client.aliasPeriodMs', 1000, Number.MAX_SAFE_INTEGER);
     // payload.md §2: the envelope fills the body slot after flags, reserved and the SURB-ACK.
     this.budget = payloadBudget(this.#g.forwardPayloadLength, this.#g.surbLength);
@@ -292,6 +342,76 @@ export class Client extends EventEmitter<ClientEvents> {
     }
   }
 
+  /**
+   * A second device joins the account of the device that made `code` (createLinkCode, client.md §12):
+   * fetches and opens the link bundle (identity and contacts) from the one-time alias, spends the
+   * code, then starts like `bootstrap` and registers its own device under every alias, so it receives
+   * every message from then on. ClientError 'bad-link-code' | 'link-timeout' | 'already-initialised'.
+   */
+  static async link(providerUrl: string, code: string, options: ClientOptions & { readonly linkTimeoutMs?: number }): Promise<Client> {
+    const keys = deriveLinkKeys(decodeLinkCode(code));
+    assertString(providerUrl, 'providerUrl', 2048, 1);
+    const timeoutMs = options.linkTimeoutMs ?? DEFAULT_LINK_TIMEOUT_MS;
+    assertInt(timeoutMs, 'linkTimeoutMs', 1, 86_400_000);
+    const backend = options.backend ?? nodeBackend;
+    const probe = new ProviderHttp(providerUrl);
+    const wk = await probe.wellKnown(options.providerNodeId, backend).finally(() => probe.close());
+    const settings = wellKnownSettings(providerUrl, wk, probe.pinnedCertSha256);
+    const store = await SecureStore.open({ dir: options.dataDir, passphrase: options.passphrase, ...(options.scrypt ? { scrypt: options.scrypt } : {}) });
+    try {
+      if (loadIdentity(store, backend)) throw new ClientError('already-initialised', 'this data dir already holds an identity: link into a new one');
+      const http = new ProviderHttp(providerUrl, settings.certSha256 ? { pinnedCertSha256: settings.certSha256 } : {});
+      let bundle;
+      try {
+        bundle = decodeLinkBundle(openLinkChunks(await fetchLinkChunks(http, keys, backend, timeoutMs, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS), keys.sealKey));
+      } finally {
+        http.close();
+      }
+      const identity = decodeIdentity(bundle.identity, backend);
+      await saveIdentity(store, identity);
+      const book = new ContactBook(store, publicIdentity(identity), { now: options.now ?? Date.now });
+      for (const c of bundle.contacts) {
+        const added = await book.add(c.address, c.name);
+        if (c.verified) await book.verify(added.id, book.safetyNumber(added.id));
+      }
+      await store.table('settings').putJson(SETTINGS_KEY, settings);
+      return await Client.#assemble(store, settings, options);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Makes a one-time link code for a second device (client.md §12): registers a one-time alias at our
+   * provider, then sends the sealed bundle (identity secrets, contacts) into it through the mixnet on
+   * λP ticks. Needs the send streams (`sending`). The code is a secret: whoever holds it gets the account.
+   */
+  async createLinkCode(): Promise<string> {
+    if (this.#closed) throw new ClientError('closed', 'client is closed');
+    if (!this.#factory || !this.#scheduler) throw new ClientError('no-consensus', 'linking a device needs the send streams: wait for a verified consensus');
+    const secret = this.#backend.randomBytes(LINK_SECRET_BYTES);
+    const k = deriveLinkKeys(secret);
+    const account = seedPair(k.accountSeed, this.#backend);
+    const ctx = () => ({ backend: this.#backend, nowMs: this.#now() });
+    await this.#http.postJson('/v1/devices', signedRegisterDevice(account, seedPair(k.deviceSeed, this.#backend), ctx()));
+    await this.#http.postJson('/v1/aliases', signedRegisterAlias(k.aliasId, seedPair(k.aliasSeed, this.#backend), account, ctx()));
+    const bundle = encodeLinkBundle({
+      identity: encodeIdentity(this.identity),
+      contacts: this.contacts.list().map((c) => ({ address: encodeAddress({ ...c.keys, provider: c.address.provider }), name: c.name, verified: c.verified })),
+    });
+    for (const body of sealLinkChunks(bundle, k.sealKey, this.#factory.bodyBytes)) {
+      this.#linkQueue.push({ recipient: k.aliasId, body });
+      this.#scheduler.enqueue(true);
+    }
+    return encodeLinkCode(secret);
+  }
+
+  /** Link bundle chunks (createLinkCode) not yet handed to the provider link. */
+  get pendingLinkChunks(): number {
+    return this.#linkQueue.length;
+  }
+
   /** Restart: opens an existing data dir (WrongPassphraseError before anything is read). */
   static async open(dataDir: string, passphrase: string, options: Omit<ClientOptions, 'dataDir' | 'passphrase'> = {}): Promise<Client> {
     const store = await SecureStore.open({ dir: dataDir, passphrase, mustExist: true });
@@ -324,7 +444,8 @@ export class Client extends EventEmitter<ClientEvents> {
     const mu = settings.muPerSecond ?? DEFAULT_MU_PER_SECOND;
     const outbox = await Outbox.open(store, { now, policy: { hops: 5, ackHops: 4, meanHopDelayMs: 1000 / mu, ...(options.retry ?? {}) } });
     const inbound = await DurableReassembler.open(store, { now });
-    const client = new Client(store, identity, settings, { device, link }, outbox, inbound, { ...options, backend, now, geometry: g });
+    const strangers = await DurableReassembler.open(store, { now, table: 'requests-inbound', limits: STRANGER_REASSEMBLY_LIMITS });
+    const client = new Client(store, identity, settings, { device, link }, outbox, { contacts: inbound, strangers }, { ...options, backend, now, geometry: g });
     if (options.network !== false) {
       try {
         await client.start();
@@ -420,9 +541,14 @@ export class Client extends EventEmitter<ClientEvents> {
       { lambdaPPerS: params.lambdaPPerSecond, lambdaLPerS: params.lambdaLPerSecond, lambdaDPerS: params.lambdaDPerSecond },
       (ev) => this.#onTick(ev),
     );
-    for (let i = 0; i < this.outbox.dueCount; i++) this.#scheduler.enqueue(true);
+    for (let i = 0; i < this.outbox.dueCount + this.#pollQueue.length + this.#linkQueue.length; i++) this.#scheduler.enqueue(true);
     this.#scheduler.start();
     void this.#connect();
+  }
+
+  /** The send rates in force (per second), from the latest verified consensus; undefined before. */
+  get sendRates(): { lambdaPPerS: number; lambdaLPerS: number; lambdaDPerS: number } | undefined {
+    return this.#scheduler?.rates;
   }
 
   /** True once a verified consensus is in force and the send streams run. */
@@ -437,7 +563,12 @@ export class Client extends EventEmitter<ClientEvents> {
     const homeId = nodeIdOfIdentityKey(hexToBytes(this.#settings.providerIdentityKey));
     const view = routingView(verified.consensus, homeId, verified.consensus.epoch);
     this.#consensus = verified;
-    const mu = verified.consensus.params.muPerSecond;
+    const params = verified.consensus.params;
+    const mu = params.muPerSecond;
+    // A new consensus may change μ and the send rates (client.md §11.2): retransmit timeouts follow
+    // 1/μ at once (unless the caller fixed the mean hop delay), and the running streams switch rates.
+    if (this.#retryOverrides.meanHopDelayMs === undefined && this.outbox.policy.meanHopDelayMs !== 1000 / mu) this.outbox.updatePolicy({ meanHopDelayMs: 1000 / mu });
+    this.#scheduler?.setRates({ lambdaPPerS: params.lambdaPPerSecond, lambdaLPerS: params.lambdaLPerSecond, lambdaDPerS: params.lambdaDPerSecond });
     if (this.#settings.muPerSecond !== mu) {
       this.#settings.muPerSecond = mu;
       await this.#store.table('settings').putJson(SETTINGS_KEY, this.#settings);
@@ -634,10 +765,17 @@ export class Client extends EventEmitter<ClientEvents> {
     let body: Uint8Array;
     let pending: PendingAck;
     const now = this.#now();
-    const fragment = kind === 'real' ? await this.outbox.takeNext() : undefined;
+    if (kind === 'real' && this.#pollQueue.length > 0) return this.#emitPoll(factory, this.#pollQueue.shift()!, atMs);
+    const linkChunk = kind === 'real' ? this.#linkQueue.shift() : undefined;
+    const fragment = kind === 'real' && !linkChunk ? await this.outbox.takeNext() : undefined;
     const contact = fragment ? this.contacts.get(fragment.recipient) : undefined;
     const target = contact ? findProvider(factory.view, contact.address.provider.nodeId) : undefined;
-    if (fragment && contact && target) {
+    if (linkChunk) {
+      destination = factory.view.home;
+      recipient = linkChunk.recipient;
+      body = linkChunk.body;
+      pending = { kind: 'cover', expiresAtMs: now + 2 * 60_000, surbKeys: EMPTY };
+    } else if (fragment && contact && target) {
       destination = target;
       recipient = this.#recipientAlias(contact);
       body = sealEnvelope(this.identity, contact.keys, fragment.bytes, this.budget.envelopeBytes, this.#backend);
@@ -654,13 +792,74 @@ export class Client extends EventEmitter<ClientEvents> {
     const built = factory.build(destination, recipient, body, this.#currentServiceAlias('ack').id, surbId);
     this.#acks.set(bytesToHex(surbId), { ...pending, surbKeys: built.ack.surbKeys });
     if (!link || link.closed) return this.#drop('no_link');
-    this.#stats.sent[fragment && contact && target ? 'real' : kind === 'loop' ? 'loop' : 'drop']++;
+    this.#stats.sent[linkChunk || (fragment && contact && target) ? 'real' : kind === 'loop' ? 'loop' : 'drop']++;
     try {
       await link.send({ kind: 'SendPacket', packet: built.packet });
       this.emit('wire', { atMs, bytes: built.packet.length });
     } catch {
       this.#drop('link_send_failed');
     }
+  }
+
+  /**
+   * payload.md §4: a poll of one of our aliases as a real message to our own provider's
+   * `Recipient(POLL_SERVICE_ID)`; the SURB-ACK slot carries the SURB its answer comes back by, into
+   * our ack alias. It rides a λP tick, so the wire pattern does not change.
+   */
+  async #emitPoll(factory: PacketFactory, aliasKey: string, atMs: number): Promise<void> {
+    const entry = this.#aliases.get(aliasKey);
+    if (!entry) return; // rotated out since it was queued
+    const ts = this.#now();
+    const ids = (this.#pollAcks.get(aliasKey) ?? []).slice(0, maxAnonymousAckIds(factory.bodyBytes));
+    this.#pollAcks.delete(aliasKey);
+    const a = entry.alias;
+    const device = entry.device.publicKey;
+    const nonce = this.#backend.randomBytes(REQUEST_NONCE_BYTES);
+    let ack: AnonymousPollRequest['ack'] = null;
+    if (ids.length > 0) {
+      const ackNonce = this.#backend.randomBytes(REQUEST_NONCE_BYTES);
+      ack = { nonce: ackNonce, ids, signature: this.#backend.ed25519Sign(anonymousAckSigningBytes(a.id, device, ids, ts, ackNonce), a.signingSeed) };
+    }
+    const signature = this.#backend.ed25519Sign(anonymousPollSigningBytes(a.id, device, ts, nonce), a.signingSeed);
+    const body = encodeAnonymousPollBody({ alias: a.id, device, timestampMs: ts, nonce, signature, ack }, factory.bodyBytes);
+    const surbId = this.#takeSurbId();
+    const built = factory.build(factory.view.home, POLL_SERVICE_ID, body, this.#currentServiceAlias('ack').id, surbId);
+    this.#acks.set(bytesToHex(surbId), { kind: 'poll', aliasKey, expiresAtMs: ts + 2 * 60_000, surbKeys: built.ack.surbKeys });
+    const link = this.#link;
+    if (!link || link.closed) {
+      if (ids.length > 0) this.#pollAcks.set(aliasKey, ids);
+      return this.#drop('no_link');
+    }
+    this.#stats.sent.poll++;
+    try {
+      await link.send({ kind: 'SendPacket', packet: built.packet });
+      this.emit('wire', { atMs, bytes: built.packet.length });
+    } catch {
+      this.#drop('link_send_failed');
+    }
+  }
+
+  #queueAnonymousPoll(aliasKey: string): void {
+    if (this.#pollQueue.includes(aliasKey)) return;
+    this.#pollQueue.push(aliasKey);
+    this.#scheduler?.enqueue(true);
+  }
+
+  /** The answer to an anonymous poll: a fixed-size poll response (provider.md §5) in the SURB reply. */
+  async #handlePollReply(aliasKey: string, plain: Uint8Array): Promise<void> {
+    const entry = this.#aliases.get(aliasKey);
+    if (!entry) return;
+    let res;
+    try {
+      const m = this.#settings.messageBytes;
+      res = decodePollResponse(plain.subarray(0, pollResponseBytes(anonymousPollEntries(this.#g.forwardPayloadLength, m), m)));
+    } catch {
+      return this.#drop('bad_poll_reply');
+    }
+    this.#stats.anonymousPollReplies++;
+    for (const e of res.entries) await this.#handleEntry(entry, e.payload);
+    if (res.entries.length > 0) this.#pollAcks.set(aliasKey, [...(this.#pollAcks.get(aliasKey) ?? []), ...res.entries.map((e) => e.id)]);
+    if (res.more) this.#queueAnonymousPoll(aliasKey);
   }
 
   #scheduleSweep(): void {
@@ -673,6 +872,7 @@ export class Client extends EventEmitter<ClientEvents> {
           for (let i = 0; i < retried; i++) this.#scheduler?.enqueue(true);
           const now = this.#now();
           for (const [k, p] of this.#acks) if (p.expiresAtMs < now) this.#acks.delete(k);
+          void this.#strangers.expire().catch((e: unknown) => this.#warn(e));
         })
         .catch((e: unknown) => this.#warn(e))
         .finally(() => this.#scheduleSweep());
@@ -709,7 +909,11 @@ export class Client extends EventEmitter<ClientEvents> {
     if (this.#closed) return 0;
     await this.registerAliases().catch((e: unknown) => this.#warn(e));
     let handled = 0;
-    for (const entry of [...this.#aliases.values()]) {
+    for (const [key, entry] of [...this.#aliases.entries()]) {
+      if (this.#pollMode === 'anonymous' && (entry.role === 'contact' || entry.role === 'request')) {
+        this.#queueAnonymousPoll(key);
+        continue;
+      }
       for (let round = 0; round < MAX_POLLS_PER_ALIAS_ROUND && !this.#closed; round++) {
         const aliasKey = { seed: entry.alias.signingSeed, publicKey: entry.alias.signingPublicKey };
         let res;
@@ -753,12 +957,14 @@ export class Client extends EventEmitter<ClientEvents> {
     p.parts[part.index] = part.part.slice();
     for (let i = 0; i < p.parts.length; i++) if (p.parts[i] === undefined) return;
     this.#acks.delete(key);
+    let plain: Uint8Array;
     try {
       const reply = joinSurbReplyParts(p.parts as Uint8Array[], this.#g.payloadTagLength + this.#g.forwardPayloadLength);
-      decryptSurbPayload(this.#g, reply, p.surbKeys);
+      plain = decryptSurbPayload(this.#g, reply, p.surbKeys);
     } catch {
       return this.#drop('bad_ack');
     }
+    if (p.kind === 'poll') return this.#handlePollReply(p.aliasKey, plain);
     this.#stats.acks++;
     if (p.kind === 'fragment') await this.outbox.ack(p.messageId, p.index).catch((e: unknown) => this.#warn(e));
   }
@@ -777,8 +983,16 @@ export class Client extends EventEmitter<ClientEvents> {
     }
     const contact = this.contacts.allowed(opened.senderEd25519PublicKey);
     if (!contact) {
+      // A stranger's message is reassembled on its own (bounded) and queued once, whole.
+      let whole;
       try {
-        await this.contacts.queueRequest(opened.senderEd25519PublicKey, opened.body);
+        whole = await this.#strangers.accept(`stranger:${bytesToHex(opened.senderEd25519PublicKey)}`, opened.body);
+      } catch {
+        return this.#drop('request_refused');
+      }
+      if (whole.status !== 'complete') return;
+      try {
+        await this.contacts.queueRequest(opened.senderEd25519PublicKey, whole.message);
         this.emit('request', { senderEd25519PublicKey: opened.senderEd25519PublicKey });
       } catch {
         this.#drop('request_refused');
@@ -828,5 +1042,38 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#http.close();
     await this.outbox.flush().catch(() => undefined);
     await this.#store.close();
+  }
+}
+
+/** Polls the one-time link alias until every chunk of the bundle is in (acknowledging what it read). */
+async function fetchLinkChunks(http: ProviderHttp, k: LinkKeys, backend: CryptoBackend, timeoutMs: number, intervalMs: number): Promise<Uint8Array[]> {
+  const aliasKey = seedPair(k.aliasSeed, backend);
+  const device = seedPair(k.deviceSeed, backend);
+  const got = new Map<number, Uint8Array>();
+  let count = 0;
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    let res;
+    try {
+      res = decodePollResponse(await http.postForBytes('/v1/poll', signedPoll(k.aliasId, aliasKey, device.publicKey, { backend, nowMs: Date.now() })));
+    } catch (err) {
+      // The first device registers the alias before it shows the code: an unknown alias (401
+      // bad_signature, provider.md §3) or device (403) means a wrong code.
+      if (err instanceof ProviderApiError && (err.status === 403 || err.providerReason === 'bad_signature')) throw new ClientError('bad-link-code', 'the provider knows no link alias for this code');
+      throw err;
+    }
+    for (const e of res.entries) {
+      try {
+        const c = decodeLinkChunk(e.payload);
+        count = c.count;
+        got.set(c.index, c.sealed.slice());
+      } catch {
+        /* not a chunk of this bundle: ignored (it is acknowledged below) */
+      }
+    }
+    if (res.entries.length > 0) await http.postJson('/v1/ack', signedAck(k.aliasId, aliasKey, device.publicKey, res.entries.map((e) => e.id), { backend, nowMs: Date.now() }));
+    if (count > 0 && got.size === count) return Array.from({ length: count }, (_, i) => got.get(i)!);
+    if (Date.now() > end) throw new ClientError('link-timeout', 'the link bundle did not arrive in time (a spent or expired code?)');
+    if (!res.more) await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

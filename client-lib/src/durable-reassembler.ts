@@ -8,11 +8,19 @@
 import { assertString } from './assert.js';
 import { readU32be } from './bytes.js';
 import { StoreDeliveredLog } from './delivered-log.js';
-import { FragmentError } from './errors.js';
+import { FragmentError, InvalidArgumentError } from './errors.js';
 import { FRAGMENT_HEADER_BYTES, MESSAGE_ID_BYTES, Reassembler, type AcceptResult, type ReassemblyLimits } from './fragment.js';
 import type { SecureStore, SecureTable } from './secure-store.js';
 
 const PENDING_KEY = 'pending';
+
+export interface DurableReassemblerOptions {
+  readonly limits?: Partial<ReassemblyLimits>;
+  readonly now?: () => number;
+  readonly retentionMs?: number;
+  /** Where fragments wait: 'inbound' (contacts, default) or 'requests-inbound' (strangers, own limits). */
+  readonly table?: 'inbound' | 'requests-inbound';
+}
 
 interface PendingIndex {
   [key: string]: { sender: string; count: number };
@@ -24,18 +32,18 @@ export class DurableReassembler {
   readonly #delivered: StoreDeliveredLog;
   #index: PendingIndex;
 
-  private constructor(store: SecureStore, options: { limits?: Partial<ReassemblyLimits>; now?: () => number; retentionMs?: number }) {
-    this.#table = store.table('inbound');
+  private constructor(store: SecureStore, options: DurableReassemblerOptions) {
+    this.#table = store.table(options.table ?? 'inbound');
     this.#delivered = new StoreDeliveredLog(store, { now: options.now, retentionMs: options.retentionMs });
     this.#reassembler = new Reassembler({ limits: options.limits, delivered: this.#delivered, now: options.now });
     this.#index = this.#table.getJson<PendingIndex>(PENDING_KEY) ?? {};
   }
 
   /** Opens on `store`, reloading every fragment of every incomplete message. */
-  static async open(
-    store: SecureStore,
-    options: { limits?: Partial<ReassemblyLimits>; now?: () => number; retentionMs?: number } = {},
-  ): Promise<DurableReassembler> {
+  static async open(store: SecureStore, options: DurableReassemblerOptions = {}): Promise<DurableReassembler> {
+    if (options.table !== undefined && options.table !== 'inbound' && options.table !== 'requests-inbound') {
+      throw new InvalidArgumentError("reassembler.table: must be 'inbound' or 'requests-inbound'");
+    }
     const r = new DurableReassembler(store, options);
     await r.#reload();
     return r;

@@ -127,7 +127,7 @@ export class ProviderApiError extends ClientLibError {
   }
 }
 
-export type ClientErrorReason = 'not-bootstrapped' | 'no-consensus' | 'no-route' | 'unknown-contact' | 'unknown-message' | 'closed' | 'bad-config';
+export type ClientErrorReason = 'bad-link-code' | 'link-timeout' | 'already-initialised' | 'not-bootstrapped' | 'no-consensus' | 'no-route' | 'unknown-contact' | 'unknown-message' | 'closed' | 'bad-config';
 
 /** The Client cannot do what was asked (no verified consensus yet, unknown contact, closed, …). */
 export class ClientError extends ClientLibError {

@@ -84,3 +84,10 @@ export function loadIdentity(store: SecureStore, backend: CryptoBackend = portab
   const existing = store.table('keys').get(IDENTITY_STORE_KEY);
   return existing === undefined ? undefined : decodeIdentity(existing, backend);
 }
+
+/** Saves `identity` as this store's identity (a linked device); refuses to replace an existing one. */
+export async function saveIdentity(store: SecureStore, identity: Identity): Promise<void> {
+  const keys = store.table('keys');
+  if (keys.get(IDENTITY_STORE_KEY) !== undefined) throw new SecureStoreError('exists', 'this store already holds an identity');
+  await keys.put(IDENTITY_STORE_KEY, encodeIdentity(identity));
+}

@@ -177,7 +177,7 @@ class DeadlineHeap {
 }
 
 export class Outbox {
-  readonly policy: RetryPolicy;
+  #policy: RetryPolicy;
   readonly #table: SecureTable;
   readonly #now: () => number;
   readonly #live = new Map<string, Live>();
@@ -191,10 +191,24 @@ export class Outbox {
   #writeError: unknown = undefined;
 
   private constructor(store: SecureStore, policy: RetryPolicy, now: () => number) {
-    this.policy = policy;
+    this.#policy = policy;
     this.#table = store.table('outbox');
     this.#now = now;
     this.#ids = this.#table.getJson<string[]>(INDEX_KEY) ?? [];
+  }
+
+  /** The retry policy in force (client.md §8). */
+  get policy(): RetryPolicy {
+    return this.#policy;
+  }
+
+  /**
+   * Changes the policy, e.g. the mean hop delay 1/μ when a new consensus changes μ. Deadlines already
+   * set stay; every later (re)transmission uses the new timeout. Validated like the opening policy.
+   */
+  updatePolicy(changes: Partial<RetryPolicy>): RetryPolicy {
+    this.#policy = retryPolicy({ ...this.#policy, ...changes });
+    return this.#policy;
   }
 
   /** Opens the outbox on `store`, reloading every message it held (a restart loses nothing). */

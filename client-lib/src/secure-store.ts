@@ -25,7 +25,7 @@ import { base64ToBytes, bytesToBase64, bytesToUtf8, concatBytes, readU16be, u16b
 import { InvalidArgumentError, SecureStoreError, WrongPassphraseError } from './errors.js';
 
 /** The typed sub-databases. Every module of the client keeps its state in exactly one of these. */
-export const TABLE_NAMES = ['keys', 'contacts', 'requests', 'outbox', 'inbound', 'delivered', 'history', 'settings'] as const;
+export const TABLE_NAMES = ['keys', 'contacts', 'requests', 'outbox', 'inbound', 'requests-inbound', 'delivered', 'history', 'settings'] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 
 export interface ScryptParams {

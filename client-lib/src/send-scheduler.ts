@@ -58,6 +58,7 @@ export class SendScheduler<M> {
   private readonly loop: PoissonProcess;
   private readonly drop: PoissonProcess;
   private sent = { real: 0, drop: 0, loop: 0 };
+  private running = false;
 
   constructor(
     clock: Clock,
@@ -80,6 +81,7 @@ export class SendScheduler<M> {
 
   /** Starts the three streams (first ticks after independent exponential waits). */
   start(): void {
+    this.running = true;
     this.payload.start();
     this.loop.start();
     this.drop.start();
@@ -87,9 +89,36 @@ export class SendScheduler<M> {
 
   /** Stops all streams; queued messages stay queued. */
   stop(): void {
+    this.running = false;
     this.payload.stop();
     this.loop.stop();
     this.drop.stop();
+  }
+
+  /**
+   * New rates (a new consensus changed λP, λL or λD; client.md §11.2). By memorylessness each running
+   * stream redraws its next tick from now at its new rate; a stream whose rate was 0 starts ticking.
+   */
+  setRates(rates: Pick<SendSchedulerOptions, 'lambdaPPerS' | 'lambdaLPerS' | 'lambdaDPerS'>): void {
+    if (rates === null || typeof rates !== 'object') throw new InvalidArgumentError('rates: must be an object');
+    assertNumber(rates.lambdaPPerS, 'rates.lambdaPPerS', 0, 1e6);
+    assertNumber(rates.lambdaLPerS, 'rates.lambdaLPerS', 0, 1e6);
+    assertNumber(rates.lambdaDPerS, 'rates.lambdaDPerS', 0, 1e6);
+    const pairs: [PoissonProcess, number][] = [
+      [this.payload, rates.lambdaPPerS / 1000],
+      [this.loop, rates.lambdaLPerS / 1000],
+      [this.drop, rates.lambdaDPerS / 1000],
+    ];
+    for (const [proc, perMs] of pairs) {
+      if (proc.ratePerMs === perMs) continue;
+      proc.setRate(perMs);
+      if (this.running) proc.start(); // no-op when already scheduled; starts a stream that was at 0
+    }
+  }
+
+  /** Current rates per second. */
+  get rates(): { lambdaPPerS: number; lambdaLPerS: number; lambdaDPerS: number } {
+    return { lambdaPPerS: this.payload.ratePerMs * 1000, lambdaLPerS: this.loop.ratePerMs * 1000, lambdaDPerS: this.drop.ratePerMs * 1000 };
   }
 
   /** Queues a real message for the next λP tick. Throws SendQueueFullError beyond maxQueue. */

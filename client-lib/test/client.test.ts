@@ -102,6 +102,51 @@ describe('Client (real authority, real provider binary, real mix processes)', fu
     assert.equal(s.state, 'stored');
   });
 
+  it('polls its contact and request aliases anonymously through the mixes, and receives that way', async () => {
+    const dave = await Client.bootstrap(net.provider.url, { ...opts('dave'), poll: 'anonymous' });
+    try {
+      await dave.contacts.add(bob.address, 'bob');
+      const daveAtBob = await bob.contacts.add(dave.address, 'dave');
+      const got = nextMessage(dave);
+      const id = await bob.send(daveAtBob.id, 'hello dave, by anonymous poll');
+      const m = await got;
+      assert.equal(new TextDecoder().decode(m.body), 'hello dave, by anonymous poll');
+      assert.equal((await finalState(bob, id)).state, 'stored');
+      assert.ok(dave.stats.sent.poll > 0, 'polls left as Sphinx packets');
+      assert.ok(dave.stats.anonymousPollReplies > 0, 'answers came back by SURB and decrypted');
+      assert.equal(dave.stats.dropped.bad_poll_reply ?? 0, 0);
+      // The entry is acknowledged by a later anonymous poll: no second delivery.
+      const replies = dave.stats.anonymousPollReplies + 6;
+      await waitFor('more anonymous poll answers', () => dave.stats.anonymousPollReplies >= replies);
+      assert.equal(dave.stats.delivered, 1);
+    } finally {
+      await dave.close();
+    }
+  });
+
+  it('links a second device with a one-time link code; both devices then receive every message', async () => {
+    const code = await alice.createLinkCode();
+    assert.match(code, /^strata-link1-[0-9a-f]{64}$/);
+    const alice2 = await Client.link(net.provider.url, code, { ...opts('alice2'), linkTimeoutMs: 30_000 });
+    try {
+      assert.equal(alice2.address, alice.address);
+      assert.deepEqual(alice2.contacts.list().map((c) => [c.id, c.name, c.verified]).sort(), alice.contacts.list().map((c) => [c.id, c.name, c.verified]).sort());
+      const aliceAtBob = bob.contacts.list().find((c) => c.name === 'alice')!;
+      const [at1, at2] = [nextMessage(alice), nextMessage(alice2)];
+      await bob.send(aliceAtBob.id, 'to every device');
+      const [m1, m2] = await Promise.all([at1, at2]);
+      assert.equal(new TextDecoder().decode(m1.body), 'to every device');
+      assert.equal(new TextDecoder().decode(m2.body), 'to every device');
+      assert.equal(m2.from, m1.from);
+      // One time: the bundle was acknowledged (removed), so the code yields nothing more.
+      await assert.rejects(Client.link(net.provider.url, code, { ...opts('alice3'), linkTimeoutMs: 1500 }), { name: 'ClientError', reason: 'link-timeout' });
+      await assert.rejects(Client.link(net.provider.url, `strata-link1-${'00'.repeat(32)}`, opts('alice4')), { name: 'ClientError', reason: 'bad-link-code' });
+      await assert.rejects(Client.link(net.provider.url, 'strata-link1-xyz', opts('alice5')), { name: 'ClientError', reason: 'bad-link-code' });
+    } finally {
+      await alice2.close();
+    }
+  });
+
   it('fragments a 64 KiB file, reassembles it and delivers it exactly once', async () => {
     const aliceAtBob = bob.contacts.list().find((c) => c.name === 'alice')!;
     const file = seededBytes(64 * 1024, 11);
@@ -158,7 +203,7 @@ describe('Client (real authority, real provider binary, real mix processes)', fu
     }
   });
 
-  it('keeps a message from a sender who is not a contact in the request queue, never shown', async () => {
+  it('reassembles a multi-fragment message from a sender who is not a contact into one request, never shown', async () => {
     const carol = await Client.bootstrap(net.provider.url, opts('carol'));
     try {
       const bobAtCarol = await carol.contacts.add(bob.address, 'bob');
@@ -166,13 +211,16 @@ describe('Client (real authority, real provider binary, real mix processes)', fu
       const onMessage = (m: DeliveredMessage): void => void shown.push(m);
       bob.on('message', onMessage);
       const request = new Promise((resolve) => bob.once('request', resolve));
-      await carol.send(bobAtCarol.id, 'hi, it is carol');
+      const body = seededBytes(6 * 1024, 31);
+      const id = await carol.send(bobAtCarol.id, body);
+      assert.ok(carol.status(id)!.fragments >= 4);
       await request;
       bob.off('message', onMessage);
       assert.equal(shown.length, 0);
       const queued = bob.contacts.listRequests();
       assert.equal(queued.length, 1);
       assert.deepEqual(queued[0].senderEd25519PublicKey, carol.identity.ed25519PublicKey);
+      assert.deepEqual(queued[0].body, body);
     } finally {
       await carol.close();
     }
@@ -256,6 +304,17 @@ describe('Client (real authority, real provider binary, real mix processes)', fu
       assert.equal(sent.state, 'stored');
       await cli('status', String(sent.id), '--dir', dir, '--json');
       assert.equal(last().state, 'stored');
+    });
+
+    it('link-code prints a one-time code; link joins the account from a new directory', async () => {
+      const dir = join(tmp.dir, 'cli');
+      await cli('address', '--dir', dir, '--json');
+      const address = String(last().address);
+      await cli('link-code', '--dir', dir, '--json');
+      const code = String(last().code);
+      assert.match(code, /^strata-link1-/);
+      await cli('link', '--provider', net.provider.url, '--code', code, '--dir', join(tmp.dir, 'cli-2'), '--timeout', '30000', '--json');
+      assert.deepEqual(last(), { address, contacts: 1 });
     });
 
     it('recv prints what arrived since the last recv, once', async () => {

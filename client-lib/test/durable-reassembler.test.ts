@@ -26,6 +26,19 @@ describe('DurableReassembler', () => {
     tmp.remove();
   });
 
+  it('keeps strangers\' fragments in their own table, under their own limits', async () => {
+    const frags = fragmentMessage(seededBytes(5000, 2), 1226);
+    const strangers = await DurableReassembler.open(store, { table: 'requests-inbound', limits: { maxPendingPerSender: 1, maxPendingMessages: 1 } });
+    assert.equal((await strangers.accept('stranger:x', frags[0])).status, 'partial');
+    const other = fragmentMessage(seededBytes(5000, 3), 1226);
+    await assert.rejects(strangers.accept('stranger:x', other[0]), { name: 'FragmentError' });
+    await store.close();
+    store = await openStore();
+    assert.equal((await DurableReassembler.open(store)).pendingMessages, 0);
+    assert.equal((await DurableReassembler.open(store, { table: 'requests-inbound' })).pendingMessages, 1);
+    await assert.rejects(DurableReassembler.open(store, { table: 'history' as 'inbound' }), { name: 'InvalidArgumentError' });
+  });
+
   it('completes a message whose first fragments arrived before a restart', async () => {
     const message = seededBytes(50_000, 1);
     const frags = fragmentMessage(message, 1226);

@@ -78,6 +78,19 @@ describe('Outbox', () => {
     assert.equal(await outbox.ack(id, 0), false);
   });
 
+  it('uses a changed mean hop delay (a new μ) for every later deadline, and validates the change', async () => {
+    const outbox = await openOutbox();
+    await outbox.enqueue('c', seededBytes(250, 4), 100); // three fragments
+    const first = await outbox.takeNext();
+    assert.equal(first?.deadlineMs, now + 10 * 50 * 1.5 + 1500);
+    outbox.updatePolicy({ meanHopDelayMs: 500 }); // μ fell from 20/s to 2/s
+    assert.equal(outbox.policy.meanHopDelayMs, 500);
+    const second = await outbox.takeNext();
+    assert.equal(second?.deadlineMs, now + 10 * 500 * 1.5 + 1500);
+    assert.throws(() => outbox.updatePolicy({ meanHopDelayMs: -1 }), { name: 'InvalidArgumentError' });
+    assert.equal(outbox.policy.meanHopDelayMs, 500);
+  });
+
   it('reports a message whose fragment exhausts its attempts as failed, never silently', async () => {
     const outbox = await openOutbox({ maxAttempts: 2 });
     const failed: MessageStatus[] = [];

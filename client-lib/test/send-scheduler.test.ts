@@ -92,4 +92,25 @@ describe('SendScheduler', () => {
       { name: 'InvalidArgumentError' },
     );
   });
+
+  it('switches to new rates from now on (a new consensus), and starts a stream whose rate was zero', () => {
+    const clock = new VirtualClock();
+    const out: Emission[] = [];
+    const s = new SendScheduler<number>(clock, seededRng(9), { lambdaPPerS: 0, lambdaLPerS: 0, lambdaDPerS: 0 }, (ev) => out.push({ t: ev.atMs, kind: ev.kind, message: ev.message }));
+    s.start();
+    clock.runUntil(10_000);
+    assert.equal(out.length, 0);
+    s.setRates({ lambdaPPerS: 20, lambdaLPerS: 0, lambdaDPerS: 0 });
+    assert.deepEqual(s.rates, { lambdaPPerS: 20, lambdaLPerS: 0, lambdaDPerS: 0 });
+    clock.runUntil(20_000);
+    // 10 s at λP = 20/s: ~200 payload ticks (Poisson: 200 ± 5σ), all after the change.
+    assert.ok(out.length > 130 && out.length < 270, `${out.length} ticks`);
+    assert.ok(out.every((e) => e.t > 10_000 && e.kind === 'drop'));
+    const before = out.length;
+    s.setRates({ lambdaPPerS: 0, lambdaLPerS: 0, lambdaDPerS: 0 });
+    clock.runUntil(30_000);
+    assert.equal(out.length, before);
+    s.stop();
+    assert.throws(() => s.setRates({ lambdaPPerS: -1, lambdaLPerS: 0, lambdaDPerS: 0 }), { name: 'InvalidArgumentError' });
+  });
 });

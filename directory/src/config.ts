@@ -37,7 +37,15 @@ export interface DirectoryConfigShape {
   authorities: AuthorityPeer[];
   allow: { mixes: Uint8Array[]; providers: Uint8Array[] };
   network: NetworkParams & { mixLayers: number; sphinxGeometryHash: Uint8Array };
-  limits: { uploadBodyBytes: number; exchangeBodyBytes: number; keepEpochs: number; requestTimeoutMs: number };
+  limits: {
+    uploadBodyBytes: number;
+    exchangeBodyBytes: number;
+    keepEpochs: number;
+    requestTimeoutMs: number;
+    /** Open HTTP connections in all, and from one remote IP; beyond: destroyed, counted. */
+    maxConnections: number;
+    maxConnectionsPerSource: number;
+  };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }
 
@@ -58,7 +66,7 @@ export const DIRECTORY_DEFAULTS = {
     lambdaMPerSecond: 1,
     maxDelayMs: 30_000,
   },
-  limits: { uploadBodyBytes: 16 * 1024, exchangeBodyBytes: 8 * 1024 * 1024, keepEpochs: 8, requestTimeoutMs: 5000 },
+  limits: { uploadBodyBytes: 16 * 1024, exchangeBodyBytes: 8 * 1024 * 1024, keepEpochs: 8, requestTimeoutMs: 5000, maxConnections: 4096, maxConnectionsPerSource: 64 },
   log: { level: 'info' },
 };
 
@@ -71,7 +79,7 @@ function validate(r: ConfigReader): DirectoryConfigShape {
   r.object('schedule', ['uploadCloseBeforeEpochMs', 'votePhaseMs', 'revealPhaseMs', 'signPhaseMs', 'tickMs']);
   r.object('allow', ['mixes', 'providers']);
   r.object('network', ['mixLayers', 'muPerSecond', 'lambdaPPerSecond', 'lambdaLPerSecond', 'lambdaDPerSecond', 'lambdaMPerSecond', 'maxDelayMs', 'sphinxGeometryHash']);
-  r.object('limits', ['uploadBodyBytes', 'exchangeBodyBytes', 'keepEpochs', 'requestTimeoutMs']);
+  r.object('limits', ['uploadBodyBytes', 'exchangeBodyBytes', 'keepEpochs', 'requestTimeoutMs', 'maxConnections', 'maxConnectionsPerSource']);
   r.object('log', ['level']);
 
   const lengthMs = r.int('epoch.lengthMs', { min: 1000, max: 7 * 24 * 3600 * 1000 });
@@ -134,6 +142,8 @@ function validate(r: ConfigReader): DirectoryConfigShape {
       exchangeBodyBytes: r.int('limits.exchangeBodyBytes', { min: 64 * 1024, max: 64 << 20 }),
       keepEpochs: r.int('limits.keepEpochs', { min: 2, max: 10_000 }),
       requestTimeoutMs: r.int('limits.requestTimeoutMs', { min: 100, max: 600_000 }),
+      maxConnections: r.int('limits.maxConnections', { min: 1, max: 10_000_000 }),
+      maxConnectionsPerSource: r.int('limits.maxConnectionsPerSource', { min: 1, max: 10_000_000 }),
     },
     log: { level: r.oneOf('log.level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
   };

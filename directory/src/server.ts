@@ -2,6 +2,7 @@
 // refusals as 4xx {error: reason, message}, plus /metrics and /healthz.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { installRequestDeadline, registerOpsRoutes } from '@strata/core';
+import { installConnectionLimit } from '@strata/core/http-connection-limit';
 import type { Authority, SignatureMessage } from './authority.js';
 import { RequestError } from './errors.js';
 
@@ -38,6 +39,9 @@ export function buildServer(authority: Authority): FastifyInstance {
   // reason 'timeout' (a trickled body is never dropped by Node's own timeouts: issue 9 fuzzing).
   installRequestDeadline(app, limits.requestTimeoutMs, (req) =>
     authority.refuse(routeLabel(req), new RequestError(408, 'timeout', 'request not completed in time')));
+  // Open connections in all and per remote IP are capped too (issue 9: limits everywhere).
+  installConnectionLimit(app.server, limits, (reason) =>
+    authority.refuse('connection', new RequestError(503, reason === 'too_many_connections' ? 'too-many-connections' : 'too-many-from-source', 'connection refused')));
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const route = routeLabel(req);

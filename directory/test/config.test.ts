@@ -37,6 +37,7 @@ describe('directory config', () => {
     ['phases that do not fit before the epoch', { epoch: { lengthMs: 10_000 }, schedule: { uploadCloseBeforeEpochMs: 1000, votePhaseMs: 600, revealPhaseMs: 600 } }, 'schedule'],
     ['an unknown key', { lisen: {} }, 'lisen'],
     ['a port out of range', { listen: { port: 70000 } }, 'listen.port'],
+    ['a zero connection cap per source', { limits: { maxConnectionsPerSource: 0 } }, 'limits.maxConnectionsPerSource'],
   ];
   for (const [what, patch, path] of cases) {
     it(`refuses ${what} with the path ${path}`, () => {

@@ -16,6 +16,8 @@ const GARBAGE_POOL_BYTES = 1 << 20;
 const GARBAGE_CHUNK_BYTES = 16 * 1024;
 /** The attacker gives up on a handshake after this (so stop is prompt). */
 const ATTACKER_HANDSHAKE_TIMEOUT_MS = 3000;
+/** Stalled-handshake sockets per unit of concurrency. */
+const STALLED_PER_WORKER = 16;
 let setup: AttackSetup | undefined;
 let stopping = false;
 let garbage = new Uint8Array(0);
@@ -109,10 +111,15 @@ async function authenticatedGarbageWorker(seed: number): Promise<void> {
     try {
       const c = await dialLink({ host: s.host, port: s.port, frameBytes: s.frameBytes, staticKey: key, expectedPeerKey: fromHex(s.mixLinkKey), transport: capture, handshakeTimeoutMs: ATTACKER_HANDSHAKE_TIMEOUT_MS });
       counts.authenticatedGarbageLinks++;
-      const closed = new Promise<void>((r) => c.once('close', () => r()));
+      const closed = new Promise<void>((r) => {
+        c.once('close', () => r());
+        raw!.once('close', () => r());
+      });
       live.add(raw!);
+      if (stopping) raw!.destroy();
       pump(raw!, () => slice(rng, s.frameBytes), () => counts.garbageFrames++);
       await closed;
+      c.close();
       live.delete(raw!);
     } catch {
       counts.authenticatedRefused++;
@@ -134,8 +141,10 @@ process.on('message', (raw) => {
   } else if (msg.kind === 'start') {
     const n = setup!.concurrency;
     for (let i = 0; i < n; i++) {
-      workers.push(garbageWorker(setup!.seed + 1 + i), handshakeWorker(), stalledWorker(), authenticatedGarbageWorker(setup!.seed + 1000 + i));
+      workers.push(garbageWorker(setup!.seed + 1 + i), handshakeWorker(), authenticatedGarbageWorker(setup!.seed + 1000 + i));
     }
+    // Stalled handshakes cost the attacker nothing but a socket: hold many at once.
+    for (let i = 0; i < n * STALLED_PER_WORKER; i++) workers.push(stalledWorker());
   } else {
     stopping = true;
     for (const sock of live) sock.destroy();

@@ -28,8 +28,10 @@ async function link(): Promise<LinkConnection<undefined>> {
         staticKey: linkKeyPairFromPrivateKey(fromHex(s.providerLinkPrivateKey)),
         expectedPeerKey: fromHex(s.mixLinkKey),
       });
-    } catch {
+      if (process.env.FLOOD_DEBUG) conn.once('close', (info) => process.stderr.write(`load: link closed ${JSON.stringify(info)}\n`));
+    } catch (err) {
       reconnects++;
+      if (process.env.FLOOD_DEBUG) process.stderr.write(`load: dial failed: ${(err as Error).message}\n`);
       await new Promise((r) => setTimeout(r, 50)); // back off, then dial again
     }
   }

@@ -1,6 +1,7 @@
 import { sign, type KeyObject } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { installRequestDeadline } from '@strata/core/http-deadline';
+import { installConnectionLimit, type ConnectionLimits } from '@strata/core/http-connection-limit';
 import { wellKnownSigningBytes as sharedWellKnownSigningBytes } from '@strata/core/provider-protocol';
 import type { DropboxStore } from './dropbox-store.js';
 import { MAX_ACK_IDS } from './dropbox-store.js';
@@ -10,6 +11,9 @@ import { ed25519PublicKey, generateEd25519KeyPair, listDigest, u64, type Request
 import { MAX_SURBS_PER_REQUEST, type SurbRegistry } from './surb-registry.js';
 import type { TlsMaterial } from './tls.js';
 import type { LinkKeyRegistry } from './link-key-registry.js';
+
+/** Defaults of api.maxConnections and api.maxConnectionsPerSource (provider config). */
+const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = Object.freeze({ maxConnections: 10_000, maxConnectionsPerSource: 64 });
 
 /** What /.well-known/strata serves (docs/spec/provider.md §Auto-configuration). */
 export interface WellKnownDocument {
@@ -32,6 +36,8 @@ export interface ClientApiOptions {
   readonly bodyLimitBytes: number;
   /** Every request must complete within this time or its connection is destroyed. */
   readonly requestTimeoutMs: number;
+  /** Caps on open connections (default: api.maxConnections 10000, api.maxConnectionsPerSource 64). */
+  readonly connectionLimits?: ConnectionLimits;
   readonly store: DropboxStore;
   readonly surbs: SurbRegistry;
   readonly verifier: RequestVerifier;
@@ -98,6 +104,8 @@ export async function buildClientApi(opts: ClientApiOptions): Promise<FastifyIns
   // Every request is answered within requestTimeoutMs or its connection is destroyed, counted as
   // reason 'timeout': a trickled body (slowloris) is never dropped by Node's own timeouts (issue 9).
   installRequestDeadline(app, opts.requestTimeoutMs, (req) => metrics.apiRejected.inc({ route: routeLabel(req), reason: 'timeout' }));
+  // Open connections are capped in all and per remote IP, before the TLS handshake (issue 9 limits).
+  installConnectionLimit(app.server, opts.connectionLimits ?? DEFAULT_CONNECTION_LIMITS, (reason) => metrics.apiRejected.inc({ route: 'connection', reason }));
 
   app.setErrorHandler((err: FastifyError | ProviderError, req: FastifyRequest, reply: FastifyReply) => {
     let status: number;

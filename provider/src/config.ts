@@ -20,6 +20,9 @@ export interface ProviderConfig {
     readonly tls: { readonly certFile: string | null; readonly keyFile: string | null; readonly hostnames: readonly string[] };
     readonly bodyLimitBytes: number;
     readonly requestTimeoutMs: number;
+    /** Open connections in all and from one remote IP; beyond: destroyed before TLS, counted. */
+    readonly maxConnections: number;
+    readonly maxConnectionsPerSource: number;
   };
   readonly admin: {
     /** Plain-HTTP loopback listener for /metrics and /healthz. */
@@ -65,7 +68,7 @@ export const DEFAULT_TTL_MS = 7 * 24 * 3600 * 1000;
 
 const DEFAULTS = {
   name: 'provider',
-  api: { host: '0.0.0.0', port: 8443, publicUrl: null, tls: { certFile: null, keyFile: null, hostnames: ['localhost', '127.0.0.1'] }, bodyLimitBytes: 256 * 1024, requestTimeoutMs: 10_000 },
+  api: { host: '0.0.0.0', port: 8443, publicUrl: null, tls: { certFile: null, keyFile: null, hostnames: ['localhost', '127.0.0.1'] }, bodyLimitBytes: 256 * 1024, requestTimeoutMs: 10_000, maxConnections: 10_000, maxConnectionsPerSource: 64 },
   admin: { enabled: true, host: '127.0.0.1', port: 9464 },
   dropbox: {
     messageBytes: 2000,
@@ -147,7 +150,7 @@ export function parseProviderConfig(raw: unknown): ProviderConfig {
   rejectUnknown(raw, p, ['dataDir', 'name', 'api', 'admin', 'dropbox', 'auth', 'wellKnown', 'log', 'mixnet']);
 
   const api = section(raw, p, 'api');
-  rejectUnknown(api, `${p}api.`, ['host', 'port', 'publicUrl', 'tls', 'bodyLimitBytes', 'requestTimeoutMs']);
+  rejectUnknown(api, `${p}api.`, ['host', 'port', 'publicUrl', 'tls', 'bodyLimitBytes', 'requestTimeoutMs', 'maxConnections', 'maxConnectionsPerSource']);
   const tls = section(api, `${p}api.`, 'tls');
   rejectUnknown(tls, `${p}api.tls.`, ['certFile', 'keyFile', 'hostnames']);
   const certFile = optStr(tls, `${p}api.tls.`, 'certFile');
@@ -202,6 +205,8 @@ export function parseProviderConfig(raw: unknown): ProviderConfig {
       tls: { certFile, keyFile, hostnames: [...hostnames] as string[] },
       bodyLimitBytes: int(api, `${p}api.`, 'bodyLimitBytes', DEFAULTS.api.bodyLimitBytes, 1024, 64 * 1024 * 1024),
       requestTimeoutMs: int(api, `${p}api.`, 'requestTimeoutMs', DEFAULTS.api.requestTimeoutMs, 100, 10 * 60 * 1000),
+      maxConnections: int(api, `${p}api.`, 'maxConnections', DEFAULTS.api.maxConnections, 1, 10_000_000),
+      maxConnectionsPerSource: int(api, `${p}api.`, 'maxConnectionsPerSource', DEFAULTS.api.maxConnectionsPerSource, 1, 10_000_000),
     },
     admin: {
       enabled: bool(admin, `${p}admin.`, 'enabled', DEFAULTS.admin.enabled),

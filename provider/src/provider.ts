@@ -102,7 +102,7 @@ export class Provider {
     let admin: FastifyInstance | undefined;
     let mixnet: ProviderMixnet | undefined;
     try {
-      api = await buildClientApi({ tls, bodyLimitBytes: config.api.bodyLimitBytes, requestTimeoutMs: config.api.requestTimeoutMs, store: opened, surbs, verifier, metrics, wellKnown, identityKey: ed25519PrivateKey(keys.identitySeed, keys.identityPublicKey), ...(linkKeys ? { linkKeys } : {}) });
+      api = await buildClientApi({ tls, bodyLimitBytes: config.api.bodyLimitBytes, requestTimeoutMs: config.api.requestTimeoutMs, connectionLimits: config.api, store: opened, surbs, verifier, metrics, wellKnown, identityKey: ed25519PrivateKey(keys.identitySeed, keys.identityPublicKey), ...(linkKeys ? { linkKeys } : {}) });
       await api.listen({ host: config.api.host, port: config.api.port });
       const port = (api.server.address() as AddressInfo).port;
       if (!config.api.publicUrl) apiUrl = `https://${config.api.tls.hostnames[0]}:${port}`;

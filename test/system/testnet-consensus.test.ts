@@ -1,7 +1,8 @@
 // System test: `strata testnet up` (wait stage "consensus") returns once every authority serves the
 // same threshold-signed document. Real authority processes; the mixes and providers of the
-// document are nodes outside the testnet (allow-listed through the config), played by this test
-// with fixture descriptors, because today's mix and provider daemons do not join the directory yet.
+// document are nodes outside the testnet (allow-listed through the config `allow`), played by this
+// test with fixture descriptors: an authority-only testnet that outside nodes join. (A testnet of
+// our own daemons reaching its consensus is covered by delivery.test.ts and multi-host.test.ts.)
 import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
