@@ -75,10 +75,11 @@ export class TestNetwork {
 
   static async start(dir: string, opts: TestNetworkOptions = {}): Promise<TestNetwork> {
     const mixCount = opts.mixes ?? 3;
+    const params = { ...TEST_NETWORK_PARAMS, ...opts.params };
     const other = offlineProvider();
     const authority = new AuthorityFixture({
       geometry: g,
-      params: { ...TEST_NETWORK_PARAMS, ...opts.params },
+      params,
       mixCount,
       providerCount: 1, // the real provider's own upload
       layers: 3,
@@ -101,7 +102,7 @@ export class TestNetwork {
             directory,
             epoch,
             workers: { count: 1 },
-            maxDelayMs: 1000,
+            maxDelayMs: params.maxDelayMs, // the nodes accept every delay the consensus allows
             loops: { enabled: false, windowMs: 60_000, warnBelowRatio: 0 },
             log: { level: 'info' },
           }),
@@ -116,7 +117,7 @@ export class TestNetwork {
           directory,
           epoch,
           workers: { count: 1 },
-          maxDelayMs: 1000,
+          maxDelayMs: params.maxDelayMs, // the nodes accept every delay the consensus allows
           rateLimit: { packetsPerSecond: 1000, burst: 2000 },
         },
       });

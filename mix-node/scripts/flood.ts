@@ -2,6 +2,7 @@
 // the loopback flood test (see flood-run.ts). Runs a baseline phase and a flood phase of
 // seconds/2 each and prints one JSON object per line: each phase's real-traffic loss and lateness
 // (with the attack's counts and the mix's refusal counters), then the mix's state at the end.
+// FLOOD_DEBUG=1 makes the load generator report its link closing and failed re-dials on stderr.
 import { Command } from 'commander';
 import { runFlood } from './flood-run.js';
 
