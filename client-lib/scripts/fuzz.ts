@@ -2,7 +2,7 @@
 // Campaigns over what a client parses from the network or from other people: envelopes (opened
 // with both crypto backends), fragments (decoded and fed to a bounded Reassembler) and text
 // addresses. Each case must give a result or the decoder's typed error (reason in the summary).
-// Runner: sphinx/scripts/fuzz-campaign.ts.
+// Runner: test/fuzz/campaign.ts.
 import { decodeAddress, encodeAddress, type Address } from '../src/address.js';
 import { portableBackend } from '../src/crypto-backend.js';
 import { nodeBackend } from '../src/crypto-node.js';
@@ -19,7 +19,7 @@ import {
   typedErrors,
   type FuzzTarget,
   type Rng,
-} from '../../sphinx/scripts/fuzz-campaign.js';
+} from '../../test/fuzz/campaign.js';
 
 const ENVELOPE_BYTES = 512;
 const LOW_ORDER_X25519 = [

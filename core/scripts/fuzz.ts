@@ -2,7 +2,7 @@
 // Campaigns over everything in core that parses peer input: link commands, the XX handshake
 // messages, post-handshake frames (in process, and against a real TCP listener), descriptors,
 // consensus documents (binary and the signed JSON form) and config parsing. Each case must give
-// a result or the decoder's typed error. Runner: sphinx/scripts/fuzz-campaign.ts.
+// a result or the decoder's typed error. Runner: test/fuzz/campaign.ts.
 import type { Duplex } from 'node:stream';
 import {
   buildConsensus,
@@ -37,7 +37,7 @@ import {
   typedErrors,
   type FuzzTarget,
   type Rng,
-} from '../../sphinx/scripts/fuzz-campaign.js';
+} from '../../test/fuzz/campaign.js';
 
 const COMMAND_BYTES = 240;
 

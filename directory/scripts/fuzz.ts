@@ -3,15 +3,15 @@
 // types, huge bodies, broken framing on every route (directory_http); slow clients trickling
 // headers and bodies while an honest client must still be served (directory_slowloris); and
 // the config parser (directory_config). Network targets run to their time box (default 60 s);
-// the config target does 1,000,000 cases. Runner: sphinx/scripts/fuzz-campaign.ts.
+// the config target does 1,000,000 cases. Runner: test/fuzz/campaign.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keygen, toHex } from '@strata/core';
 import { parseDirectoryConfig, startDirectory, type RunningDirectory } from '@strata/directory';
 import { makeTestNetwork, TEST_GEOMETRY_HASH } from '../../core/test/fixtures.js';
-import { invariant, mutateJson, mutateString, recordInput, runFuzzMain, typedErrors, type FuzzTarget } from '../../sphinx/scripts/fuzz-campaign.js';
-import { checkReply, encodeRequest, hostileRequest, rawExchange, type HttpEndpoint, type HttpRoute } from '../../sphinx/scripts/fuzz-http.js';
+import { invariant, mutateJson, mutateString, recordInput, runFuzzMain, typedErrors, type FuzzTarget } from '../../test/fuzz/campaign.js';
+import { checkReply, encodeRequest, hostileRequest, rawExchange, type HttpEndpoint, type HttpRoute } from '../../test/fuzz/http.js';
 
 const REQUEST_TIMEOUT_MS = 1000;
 

@@ -4,15 +4,15 @@
 // requests on every client route (provider_http); slow clients that trickle headers or a body
 // while an honest client must still be served (provider_slowloris). Network targets run to their
 // time box (default 60 s). This script only drives the provider; it changes none of its code.
-// Runner: sphinx/scripts/fuzz-campaign.ts.
+// Runner: test/fuzz/campaign.ts.
 import { pino } from 'pino';
 import { ackRequest, pollRequest, registerAliasRequest, registerDeviceRequest, registerSurbsRequest, removeDeviceRequest } from '../src/client-requests.js';
 import { parseProviderConfig } from '../src/config.js';
 import { Provider } from '../src/provider.js';
 import { generateEd25519KeyPair } from '../src/request-signing.js';
 import { tempDir } from '../test/helpers.js';
-import { invariant, recordInput, runFuzzMain, type FuzzTarget } from '../../sphinx/scripts/fuzz-campaign.js';
-import { checkReply, encodeRequest, hostileRequest, rawExchange, type HttpEndpoint, type HttpRoute } from '../../sphinx/scripts/fuzz-http.js';
+import { invariant, recordInput, runFuzzMain, type FuzzTarget } from '../../test/fuzz/campaign.js';
+import { checkReply, encodeRequest, hostileRequest, rawExchange, type HttpEndpoint, type HttpRoute } from '../../test/fuzz/http.js';
 
 /** 503 is the provider's documented fail-closed answer (replay cache full). */
 const ALLOWED_5XX = [503];

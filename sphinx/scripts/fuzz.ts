@@ -1,7 +1,7 @@
 // npm run fuzz -w sphinx-packet-ts [-- --seed S --max-seconds T --cases N --target sphinx_unwrap]
 // Feeds random and mutated packets (and SURBs, reply bodies, command blocks) to the decoders and
 // asserts that each gives a well-formed result or an InvalidPacketError, never anything else.
-// The campaign runner (seeding, time box, watchdog, summary lines) is fuzz-campaign.ts.
+// The campaign runner (seeding, time box, watchdog, summary lines) is test/fuzz/campaign.ts.
 import {
   createPacket,
   createSurb,
@@ -17,7 +17,7 @@ import {
   type NodePrivateKey,
   type PathHop,
 } from '../src/index.js';
-import { invariant, mutateBytes, recordInput, runFuzzMain, typedErrors, type FuzzTarget, type Rng } from './fuzz-campaign.js';
+import { invariant, mutateBytes, recordInput, runFuzzMain, typedErrors, type FuzzTarget, type Rng } from '../../test/fuzz/campaign.js';
 
 interface Corpus {
   g: Geometry;

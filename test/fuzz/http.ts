@@ -3,7 +3,7 @@
 // values, body bytes, framing, headers, sizes), plus slow clients that trickle their bytes.
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { concat, invariant, mutateBytes, mutateJson, mutateString, type Rng } from './fuzz-campaign.js';
+import { concat, invariant, mutateBytes, mutateJson, mutateString, type Rng } from './campaign.js';
 
 export interface HttpEndpoint {
   host: string;

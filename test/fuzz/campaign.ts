@@ -1,7 +1,7 @@
 // The one fuzz campaign runner of the workspace (issue 9): every package's `npm run fuzz` script
 // declares targets and calls runFuzzMain(); this file does seeding, time boxes, mutation, the
-// per-case watchdog and the JSON summary. Other packages import it by relative path
-// (`../../sphinx/scripts/fuzz-campaign.js`), since scripts/ is not part of any package's exports.
+// per-case watchdog and the JSON summary. It lives in the cross-package test/ folder; package fuzz
+// scripts import it by relative path (`../../test/fuzz/campaign.js`).
 //
 // Usage of any fuzz script:
 //   [-- --seed S] [--max-seconds T] [--cases N] [--target a,b] [--watchdog-ms W]
