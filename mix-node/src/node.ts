@@ -112,6 +112,11 @@ export class MixNode {
         await this.replay.pruneBefore(epoch);
       },
       onConsensus: (epoch, t) => this.setConsensus(t, epoch),
+      // The next epoch's document usually arrives before that epoch starts (and setConsensus ignores
+      // a document for another epoch): apply it when its epoch begins.
+      onEpochStart: (epoch, t) => {
+        if (t) this.setConsensus(t, epoch);
+      },
     });
   }
 

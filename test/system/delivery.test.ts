@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { Client, SecureStore, type DeliveredMessage } from '@strata/client-lib';
 import { decodeSignedConsensusJson, Ed25519Signer, encodeSignedConsensusJson, fromHex, signConsensus, verifyConsensus } from '@strata/core';
-import { DEMO_PASSPHRASE, DEMO_SCRYPT, isOurDaemon, readManifest, startNode, type Manifest } from '@strata/cli';
+import { DEMO_PASSPHRASE, DEMO_SCRYPT, isOurDaemon, parsePrometheusText, readManifest, startNode, sumSamples, type Manifest } from '@strata/cli';
 import { SystemHarness, waitFor } from './harness.js';
 
 const EPOCH_MS = 5000;
@@ -135,6 +135,15 @@ describe('message delivery through a testnet (system)', function () {
     await waitStored(b.client, [ids[1]], 'b’s message to be acknowledged');
     await close(a.client);
     await close(b.client);
+  });
+
+  it('has every mix send its own loops through the other layers and get them back', async () => {
+    const mixes = m.nodes.filter((n) => n.role === 'mix');
+    const returned = async (metricsUrl: string): Promise<number> =>
+      sumSamples(parsePrometheusText(await (await fetch(metricsUrl)).text()), 'strata_mix_loops_returned_total');
+    for (const mix of mixes) {
+      await waitFor(`${mix.name} to get one of its loops back`, async () => (await returned(mix.metricsUrl)) >= 1, { timeoutMs: 30_000, intervalMs: 200 });
+    }
   });
 
   it('keeps messages for an offline recipient and delivers them when it comes back', async () => {
