@@ -1,6 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import { assertArray, assertBytes, assertInteger } from './assert.js';
 import { ProviderValidationError } from './errors.js';
+import { POLL_RESPONSE_HEADER_BYTES, POLL_RESPONSE_MAGIC, pollResponseBytes, type PollResponse } from '@strata/core/provider-protocol';
 import { MESSAGE_ID_BYTES } from './message-key.js';
 
 /**
@@ -14,23 +15,8 @@ import { MESSAGE_ID_BYTES } from './message-key.js';
  * length. The `kind` byte is only visible inside the channel's encryption (TLS for direct polls,
  * the SURB payload encryption for anonymous polls next round).
  */
-export const POLL_RESPONSE_MAGIC = Buffer.from('SPR1', 'latin1');
-export const POLL_RESPONSE_HEADER_BYTES = 10;
-
-export interface PollEntry {
-  readonly id: Uint8Array;
-  readonly payload: Uint8Array;
-}
-
-export interface PollResponse {
-  readonly entries: readonly PollEntry[];
-  /** True when the dropbox holds further messages for this device. */
-  readonly more: boolean;
-}
-
-export function pollResponseBytes(entries: number, messageBytes: number): number {
-  return POLL_RESPONSE_HEADER_BYTES + entries * (1 + MESSAGE_ID_BYTES + messageBytes);
-}
+// The layout (magic, header, entry kinds and sizes) is shared with client-lib: @strata/core/provider-protocol.
+export { POLL_RESPONSE_HEADER_BYTES, POLL_RESPONSE_MAGIC, pollResponseBytes, decodePollResponse, type PollEntry, type PollResponse } from '@strata/core/provider-protocol';
 
 /**
  * Builds one fixed-size response in place: `add` copies real entries straight into the output,
@@ -45,7 +31,7 @@ export class PollResponseWriter {
     assertInteger('entries', entries, 1, 65535);
     assertInteger('messageBytes', messageBytes, 1, 65535);
     this.#out = Buffer.allocUnsafe(pollResponseBytes(entries, messageBytes));
-    POLL_RESPONSE_MAGIC.copy(this.#out, 0);
+    this.#out.set(POLL_RESPONSE_MAGIC, 0);
     this.#out.writeUInt16BE(entries, 4);
     this.#out.writeUInt16BE(messageBytes, 6);
   }
@@ -92,5 +78,3 @@ export function encodePollResponse(res: PollResponse, entries: number, messageBy
   return w.finish(res.more);
 }
 
-// Decoding is shared with client-lib.
-export { decodePollResponse } from '@strata/core/provider-protocol';
