@@ -23,3 +23,4 @@ export * from './provider-requests.js';
 export * from './provider-http.js';
 export * from './client.js';
 export * from './cli.js';
+export * from './device-link.js';

@@ -73,6 +73,8 @@ describe('Client (real authority, real provider binary, real mix processes)', fu
   it('bootstraps: verified well-known and consensus, aliases registered, link to the provider up', async () => {
     await waitFor('both links', () => alice.connected && bob.connected);
     assert.ok(alice.sending && bob.sending);
+    // The send rates are the consensus's (TEST_NETWORK_PARAMS), not built-in defaults.
+    assert.deepEqual(alice.sendRates, { lambdaPPerS: 12, lambdaLPerS: 2, lambdaDPerS: 2 });
     const addr = decodeAddress(alice.address);
     assert.equal(addr.provider.url, net.provider.url);
   });
