@@ -1,5 +1,6 @@
 // Mix node configuration: defaults → validation with path-prefixed errors → deep-frozen object
 // (core/config's ConfigReader). Every option and its default is listed in docs/operators.md.
+import { readNodeLinkConfig, type NodeLinkConfig } from '@strata/core/node/link-config';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigFile, parseConfig, type ConfigReader, type DeepReadonly } from '@strata/core/config';
@@ -34,16 +35,7 @@ export interface MixNodeConfigShape {
   /** Upper bound on a NodeDelay, whatever the consensus says. */
   maxDelayMs: number;
   loops: { enabled: boolean; windowMs: number; warnBelowRatio: number };
-  link: {
-    handshakeTimeoutMs: number;
-    maxQueuedBytes: number;
-    maxPendingPacketsPerPeer: number;
-    maxPendingHandshakes: number;
-    maxPendingHandshakesPerSource: number;
-    handshakesPerSecond: number;
-    handshakeBurst: number;
-    maxConnectionsPerPeer: number;
-  };
+  link: NodeLinkConfig;
   /** Ceiling on packet buffers (delay queue + unwrap queue), see memory-budget.ts; 0: no ceiling. */
   memoryCeilingBytes: number;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
@@ -119,10 +111,6 @@ function validate(r: ConfigReader): MixNodeConfigShape {
   r.object('delayQueue', ['maxPackets']);
   r.object('replayFilter', ['maxTagsPerEpoch', 'fsync']);
   r.object('loops', ['enabled', 'windowMs', 'warnBelowRatio']);
-  r.object('link', [
-    'handshakeTimeoutMs', 'maxQueuedBytes', 'maxPendingPacketsPerPeer', 'maxPendingHandshakes',
-    'maxPendingHandshakesPerSource', 'handshakesPerSecond', 'handshakeBurst', 'maxConnectionsPerPeer',
-  ]);
   r.object('log', ['level']);
   return {
     dataDir,
@@ -141,16 +129,7 @@ function validate(r: ConfigReader): MixNodeConfigShape {
       windowMs: r.int('loops.windowMs', { min: 1000 }),
       warnBelowRatio: r.number('loops.warnBelowRatio', { min: 0, max: 1 }),
     },
-    link: {
-      handshakeTimeoutMs: r.int('link.handshakeTimeoutMs', { min: 100, max: 600_000 }),
-      maxQueuedBytes: r.int('link.maxQueuedBytes', { min: 65_536 }),
-      maxPendingPacketsPerPeer: r.int('link.maxPendingPacketsPerPeer', { min: 0, max: 1_000_000 }),
-      maxPendingHandshakes: r.int('link.maxPendingHandshakes', { min: 1, max: 1_000_000 }),
-      maxPendingHandshakesPerSource: r.int('link.maxPendingHandshakesPerSource', { min: 1, max: 1_000_000 }),
-      handshakesPerSecond: r.int('link.handshakesPerSecond', { min: 1, max: 1_000_000 }),
-      handshakeBurst: r.int('link.handshakeBurst', { min: 1, max: 1_000_000 }),
-      maxConnectionsPerPeer: r.int('link.maxConnectionsPerPeer', { min: 1, max: 1_000_000 }),
-    },
+    link: readNodeLinkConfig(r),
     memoryCeilingBytes: r.int('memoryCeilingBytes', { min: 0 }),
     log: { level: r.oneOf('log.level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
   };

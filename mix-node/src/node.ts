@@ -1,6 +1,7 @@
 // The mix node: keys, epochs with Sphinx key rotation and a grace period, the consensus and our
 // layer in it, link listener (only peers of the previous layer may send to us) and dialler, the
 // engine (unwrap → replay → delay → forward), mix loops, and /metrics.
+import { linkListenerLimits } from '@strata/core/node/link-config';
 import { existsSync, mkdirSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { toHex } from '@strata/core/bytes';
@@ -215,13 +216,7 @@ export class MixNode {
       port: c.listen.port,
       staticKey: this.link,
       frameBytes,
-      handshakeTimeoutMs: c.link.handshakeTimeoutMs,
-      maxQueuedBytes: c.link.maxQueuedBytes,
-      maxPendingHandshakes: c.link.maxPendingHandshakes,
-      maxPendingHandshakesPerSource: c.link.maxPendingHandshakesPerSource,
-      handshakesPerSecond: c.link.handshakesPerSecond,
-      handshakeBurst: c.link.handshakeBurst,
-      maxConnectionsPerPeer: c.link.maxConnectionsPerPeer,
+      ...linkListenerLimits(c.link),
       metrics: linkMetrics,
       authorize: (peerKey) => this.authorize(peerKey),
     });

@@ -1,3 +1,4 @@
+import { readNodeLinkConfig, type NodeLinkConfig } from '@strata/core/node/link-config';
 import { availableParallelism } from 'node:os';
 import { ConfigError, type StrataError } from '@strata/core/errors';
 import { ConfigReader, deepFreeze, mergeDefaults, type DeepReadonly } from '@strata/core/config';
@@ -25,16 +26,7 @@ export interface MixnetConfigShape {
   replayFilter: { maxTagsPerEpoch: number; fsync: boolean };
   /** Upper bound on a NodeDelay, whatever the packet says. */
   maxDelayMs: number;
-  link: {
-    handshakeTimeoutMs: number;
-    maxQueuedBytes: number;
-    maxPendingPacketsPerPeer: number;
-    maxPendingHandshakes: number;
-    maxPendingHandshakesPerSource: number;
-    handshakesPerSecond: number;
-    handshakeBurst: number;
-    maxConnectionsPerPeer: number;
-  };
+  link: NodeLinkConfig;
   /** Per-client token bucket on ingress packets (keyed by the client's link key). */
   rateLimit: { packetsPerSecond: number; burst: number; maxClients: number };
 }
@@ -93,10 +85,6 @@ function validate(r: ConfigReader): MixnetConfigShape {
   const count = r.int('workers.count', { min: 0, max: 256 });
   r.object('delayQueue', ['maxPackets']);
   r.object('replayFilter', ['maxTagsPerEpoch', 'fsync']);
-  r.object('link', [
-    'handshakeTimeoutMs', 'maxQueuedBytes', 'maxPendingPacketsPerPeer', 'maxPendingHandshakes',
-    'maxPendingHandshakesPerSource', 'handshakesPerSecond', 'handshakeBurst', 'maxConnectionsPerPeer',
-  ]);
   r.object('rateLimit', ['packetsPerSecond', 'burst', 'maxClients']);
   return {
     enabled: r.bool('enabled'),
@@ -113,16 +101,7 @@ function validate(r: ConfigReader): MixnetConfigShape {
     delayQueue: { maxPackets: r.int('delayQueue.maxPackets', { min: 1, max: 100_000_000 }) },
     replayFilter: { maxTagsPerEpoch: r.int('replayFilter.maxTagsPerEpoch', { min: 1 }), fsync: r.bool('replayFilter.fsync') },
     maxDelayMs: r.int('maxDelayMs', { min: 0, max: 3_600_000 }),
-    link: {
-      handshakeTimeoutMs: r.int('link.handshakeTimeoutMs', { min: 100, max: 600_000 }),
-      maxQueuedBytes: r.int('link.maxQueuedBytes', { min: 65_536 }),
-      maxPendingPacketsPerPeer: r.int('link.maxPendingPacketsPerPeer', { min: 0, max: 1_000_000 }),
-      maxPendingHandshakes: r.int('link.maxPendingHandshakes', { min: 1, max: 1_000_000 }),
-      maxPendingHandshakesPerSource: r.int('link.maxPendingHandshakesPerSource', { min: 1, max: 1_000_000 }),
-      handshakesPerSecond: r.int('link.handshakesPerSecond', { min: 1, max: 1_000_000 }),
-      handshakeBurst: r.int('link.handshakeBurst', { min: 1, max: 1_000_000 }),
-      maxConnectionsPerPeer: r.int('link.maxConnectionsPerPeer', { min: 1, max: 1_000_000 }),
-    },
+    link: readNodeLinkConfig(r),
     rateLimit: {
       packetsPerSecond: r.number('rateLimit.packetsPerSecond', { min: 0.001, max: 1_000_000 }),
       burst: r.int('rateLimit.burst', { min: 1, max: 10_000_000 }),

@@ -1,3 +1,4 @@
+import { linkListenerLimits } from '@strata/core/node/link-config';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
@@ -231,13 +232,7 @@ export class ProviderMixnet {
       port: c.listen.port,
       staticKey: this.#link,
       frameBytes,
-      handshakeTimeoutMs: c.link.handshakeTimeoutMs,
-      maxQueuedBytes: c.link.maxQueuedBytes,
-      maxPendingHandshakes: c.link.maxPendingHandshakes,
-      maxPendingHandshakesPerSource: c.link.maxPendingHandshakesPerSource,
-      handshakesPerSecond: c.link.handshakesPerSecond,
-      handshakeBurst: c.link.handshakeBurst,
-      maxConnectionsPerPeer: c.link.maxConnectionsPerPeer,
+      ...linkListenerLimits(c.link),
       metrics: linkMetrics,
       authorize: (key) => this.#authorize(key),
     });
