@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
+import { VECTORS_DIR } from './helpers.js';
 import {
   AEZ_KEY_BYTES,
   AezAuthenticationError,
@@ -25,7 +26,7 @@ interface SprpVector {
   plaintext_hex: string;
   ciphertext_hex: string;
 }
-const VECTORS_PATH = '/work/shared/vectors/katzenpost/primitives/sprp_aez.json';
+const VECTORS_PATH = `${VECTORS_DIR}/primitives/sprp_aez.json`;
 const vectors = (JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as { vectors: SprpVector[] }).vectors;
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));

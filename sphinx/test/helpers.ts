@@ -1,10 +1,12 @@
 // Shared test fixtures: seeded randomness, node sets, paths, vector files.
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { chacha20 } from '@noble/ciphers/chacha.js';
 import type { Command, CryptoBackend, PathHop } from '../src/index.js';
 import { publicKeyFromPrivate } from '../src/index.js';
 
-export const VECTORS_DIR = '/work/shared/vectors/katzenpost';
+/** Katzenpost's vectors in the shared folder that sits beside the repository (../shared). */
+export const VECTORS_DIR = fileURLToPath(new URL('../../../shared/vectors/katzenpost', import.meta.url));
 
 export function loadJson<T>(name: string): T {
   return JSON.parse(readFileSync(`${VECTORS_DIR}/${name}`, 'utf8')) as T;
