@@ -8,24 +8,11 @@ import {
   CONSENSUS_MAGIC,
   ConsensusFetcher,
   StrataMetrics,
-  buildConsensus,
-  encodeConsensus,
-  encodeSignedConsensusJson,
-  signConsensus,
-  type SignedConsensusJson,
 } from '@strata/core';
-import { makeTestNetwork, testSigner, TEST_GEOMETRY_HASH, TEST_PARAMS } from './fixtures.js';
+import { signedTestConsensuses } from './fixtures.js';
 
 describe('replay of an old consensus', () => {
-  const nodes = makeTestNetwork(1, 3);
-  const authorities = [0, 1, 2].map((i) => testSigner(`authority/${i}`));
-  const trusted = authorities.map((a) => a.publicKey);
-  const docs = new Map<number, SignedConsensusJson>();
-  for (const epoch of [10, 11]) {
-    const c = buildConsensus({ epoch, descriptors: nodes.map((n) => n.descriptorFor(epoch)), sharedRandom: new Uint8Array(32).fill(epoch), params: TEST_PARAMS, sphinxGeometryHash: TEST_GEOMETRY_HASH });
-    const bytes = encodeConsensus(c);
-    docs.set(epoch, encodeSignedConsensusJson(epoch, bytes, authorities.map((a) => signConsensus(bytes, a))));
-  }
+  const { docs, trusted } = signedTestConsensuses([10, 11]);
   const old = docs.get(10)!;
 
   // What every authority (or an attacker in the path) answers, whatever epoch is asked for.

@@ -2,6 +2,11 @@
 import { blake2b } from '@noble/hashes/blake2.js';
 import {
   Ed25519Signer,
+  buildConsensus,
+  encodeConsensus,
+  encodeSignedConsensusJson,
+  signConsensus,
+  type SignedConsensusJson,
   createDescriptor,
   x25519PublicKey,
   signDescriptor,
@@ -73,3 +78,19 @@ export const TEST_PARAMS: NetworkParams = Object.freeze({
 });
 
 export const TEST_GEOMETRY_HASH = new Uint8Array(32).fill(7);
+
+/**
+ * Threshold-signed documents (JSON transport form) for `epochs` of a 1-provider, 3-mix network,
+ * each signed by three fixed authorities; `trusted` are the authorities' public keys.
+ */
+export function signedTestConsensuses(epochs: readonly number[]): { docs: Map<number, SignedConsensusJson>; trusted: Uint8Array[] } {
+  const nodes = makeTestNetwork(1, 3);
+  const authorities = [0, 1, 2].map((i) => testSigner(`authority/${i}`));
+  const docs = new Map<number, SignedConsensusJson>();
+  for (const epoch of epochs) {
+    const c = buildConsensus({ epoch, descriptors: nodes.map((n) => n.descriptorFor(epoch)), sharedRandom: new Uint8Array(32).fill(epoch), params: TEST_PARAMS, sphinxGeometryHash: TEST_GEOMETRY_HASH });
+    const bytes = encodeConsensus(c);
+    docs.set(epoch, encodeSignedConsensusJson(epoch, bytes, authorities.map((a) => signConsensus(bytes, a))));
+  }
+  return { docs, trusted: authorities.map((a) => a.publicKey) };
+}
