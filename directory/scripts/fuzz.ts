@@ -11,7 +11,7 @@ import { keygen, toHex } from '@strata/core';
 import { parseDirectoryConfig, startDirectory, type RunningDirectory } from '@strata/directory';
 import { makeTestNetwork, TEST_GEOMETRY_HASH } from '../../core/test/fixtures.js';
 import { invariant, mutateJson, mutateString, recordInput, runFuzzMain, typedErrors, type FuzzTarget } from '../../test/fuzz/campaign.js';
-import { checkReply, encodeRequest, hostileRequest, rawExchange, type HttpEndpoint, type HttpRoute } from '../../test/fuzz/http.js';
+import { encodeRequest, hostileRequestCase, rawExchange, slowClientsCase, type HttpEndpoint, type HttpRoute } from '../../test/fuzz/http.js';
 
 const REQUEST_TIMEOUT_MS = 1000;
 
@@ -68,8 +68,7 @@ async function stop(c: Ctx): Promise<void> {
 
 /** After a campaign the authority must still answer an honest request, and have counted refusals. */
 async function stillServes(c: Ctx): Promise<void> {
-  const r = await rawExchange(c.ep, encodeRequest('GET', '/healthz', { host: 'x', connection: 'close' }));
-  invariant(r.status === 200 || r.status === 503, `healthz answered ${r.status}`);
+  await healthy(c);
   const res = await fetch(`${c.running.url}/metrics`);
   const text = await res.text();
   invariant(/strata_directory_rejected_total\{[^}]*reason="(schema|malformed-json|too-large)"[^}]*\} [1-9]/.test(text), 'refusals were not counted by reason');
@@ -82,12 +81,7 @@ const http: FuzzTarget<Ctx> = {
   watchdogMs: 10_000,
   setup: start,
   expected: () => null,
-  async run(c, rnd) {
-    const route = rnd.pick(c.routes);
-    const { strategy, bytes } = hostileRequest(rnd, c.ep, route);
-    recordInput({ route: `${route.method} ${route.path}`, strategy, request: Buffer.from(bytes.subarray(0, 2048)).toString('latin1') });
-    return checkReply(await rawExchange(c.ep, bytes), strategy);
-  },
+  run: (c, rnd) => hostileRequestCase(rnd, c.ep, c.routes),
   after: stillServes,
   teardown: stop,
 };
@@ -98,12 +92,7 @@ async function healthy(c: Ctx): Promise<void> {
   invariant(r.status === 200 || r.status === 503, `healthz answered ${r.status}`);
 }
 
-/**
- * Slow clients: each case opens SLOW_CLIENTS connections that trickle a request (in the headers
- * or in the body) a few bytes at a time, forever; an honest request must still be answered
- * meanwhile, and the server must drop every slow client by itself (the outcome label says how
- * fast: Node checks request timeouts only every connectionsCheckingInterval, 30 s by default).
- */
+/** Slow clients (slowClientsCase): SLOW_CLIENTS trickling connections per case, until dropped. */
 const SLOW_CLIENTS = 40;
 const slowloris: FuzzTarget<Ctx> = {
   name: 'directory_slowloris',
@@ -112,27 +101,12 @@ const slowloris: FuzzTarget<Ctx> = {
   watchdogMs: 45_000,
   setup: start,
   expected: () => null,
-  async run(c, rnd) {
-    const route = rnd.pick(c.routes.filter((r) => r.method === 'POST' && r.json !== undefined));
-    const body = Buffer.from(JSON.stringify(route.json));
-    const declared = Math.max(body.length + 1, (route.bodyLimit ?? 4096) - 1);
-    const full = encodeRequest('POST', route.path, { host: 'x', 'content-type': 'application/json', 'content-length': String(declared), 'x-pad': '' }, body);
-    const inHeaders = rnd.chance(0.5);
-    // Stop inside the last header value (filler extends it), or trickle the body.
-    const headEnd = Buffer.from(full).indexOf('\r\n\r\n');
-    const cut = inHeaders ? headEnd : full.length;
-    recordInput({ route: route.path, inHeaders, declared });
-    const t0 = performance.now();
-    const slow = Array.from({ length: SLOW_CLIENTS }, () =>
-      rawExchange(c.ep, full.subarray(0, cut), { trickle: { chunk: 1 + rnd.int(3), everyMs: 50 + rnd.int(200), endless: true, after: inHeaders ? 0 : headEnd + 4 }, keepOpen: true }),
-    );
-    await healthy(c); // while 40 slow clients hold connections
-    const results = await Promise.all(slow); // each resolves when the server closes it
-    for (const r of results) checkReply(r, 'slowloris');
-    const s = (performance.now() - t0) / 1000;
-    process.stderr.write(`slowloris case: ${inHeaders ? 'headers' : 'body'} dropped after ${s.toFixed(1)} s\n`);
-    return `${inHeaders ? 'headers' : 'body'}:${results[0].status ?? 'closed'}:dropped-within-${s <= 2 ? '2' : s <= 10 ? '10' : s <= 35 ? '35' : 'more'}s`;
-  },
+  run: (c, rnd) =>
+    slowClientsCase(rnd, c.ep, rnd.pick(c.routes.filter((r) => r.method === 'POST' && r.json !== undefined)), {
+      host: 'x',
+      clients: SLOW_CLIENTS,
+      honest: () => healthy(c),
+    }),
   after: healthy,
   teardown: stop,
 };

@@ -11,8 +11,8 @@ import { parseProviderConfig } from '../src/config.js';
 import { Provider } from '../src/provider.js';
 import { generateEd25519KeyPair } from '../src/request-signing.js';
 import { tempDir } from '../test/helpers.js';
-import { invariant, recordInput, runFuzzMain, type FuzzTarget } from '../../test/fuzz/campaign.js';
-import { checkReply, encodeRequest, hostileRequest, rawExchange, type HttpEndpoint, type HttpRoute } from '../../test/fuzz/http.js';
+import { invariant, runFuzzMain, type FuzzTarget } from '../../test/fuzz/campaign.js';
+import { encodeRequest, hostileRequestCase, rawExchange, slowClientsCase, type HttpEndpoint, type HttpRoute } from '../../test/fuzz/http.js';
 
 /** 503 is the provider's documented fail-closed answer (replay cache full). */
 const ALLOWED_5XX = [503];
@@ -70,14 +70,9 @@ const http: FuzzTarget<Ctx> = {
   watchdogMs: 10_000,
   setup: start,
   expected: () => null,
-  async run(c, rnd) {
-    const route = rnd.pick(c.routes);
-    const { strategy, bytes } = hostileRequest(rnd, c.ep, route);
-    recordInput({ route: `${route.method} ${route.path}`, strategy, request: Buffer.from(bytes.subarray(0, 2048)).toString('latin1') });
-    // TLS: a half-close (close_notify) makes the server drop the request unanswered, so keep the
-    // connection open (requests say `connection: close`) and give up after 1 s ourselves.
-    return checkReply(await rawExchange(c.ep, bytes, { keepOpen: true, clientTimeoutMs: 1000 }), strategy, ALLOWED_5XX);
-  },
+  // TLS: a half-close (close_notify) makes the server drop the request unanswered, so keep the
+  // connection open (requests say `connection: close`) and give up after 1 s ourselves.
+  run: (c, rnd) => hostileRequestCase(rnd, c.ep, c.routes, { exchange: { keepOpen: true, clientTimeoutMs: 1000 }, allowed5xx: ALLOWED_5XX }),
   after: healthy,
   teardown: stop,
 };
@@ -91,27 +86,13 @@ const slowloris: FuzzTarget<Ctx> = {
   watchdogMs: 45_000,
   setup: start,
   expected: () => null,
-  async run(c, rnd) {
-    const route = rnd.pick(c.routes.filter((r) => r.json !== undefined));
-    const body = Buffer.from(JSON.stringify(route.json));
-    const declared = Math.max(body.length + 1, (route.bodyLimit ?? 4096) - 1);
-    const full = encodeRequest('POST', route.path, { host: 'localhost', 'content-type': 'application/json', 'content-length': String(declared), 'x-pad': '' }, body);
-    const headEnd = Buffer.from(full).indexOf('\r\n\r\n');
-    const inHeaders = rnd.chance(0.5);
-    recordInput({ route: route.path, inHeaders, declared });
-    const t0 = performance.now();
-    const slow = Array.from({ length: SLOW_CLIENTS }, () =>
-      rawExchange(c.ep, inHeaders ? full.subarray(0, headEnd) : full, {
-        trickle: { chunk: 1 + rnd.int(3), everyMs: 50 + rnd.int(200), endless: true, after: inHeaders ? 0 : headEnd + 4 },
-        keepOpen: true,
-      }),
-    );
-    await healthy(c); // while the slow clients hold connections
-    const results = await Promise.all(slow);
-    for (const r of results) checkReply(r, 'slowloris', ALLOWED_5XX);
-    const s = (performance.now() - t0) / 1000;
-    return `${inHeaders ? 'headers' : 'body'}:${results[0].status ?? 'closed'}:dropped-within-${s <= 2 ? '2' : s <= 10 ? '10' : s <= 35 ? '35' : 'more'}s`;
-  },
+  run: (c, rnd) =>
+    slowClientsCase(rnd, c.ep, rnd.pick(c.routes.filter((r) => r.json !== undefined)), {
+      host: 'localhost',
+      clients: SLOW_CLIENTS,
+      honest: () => healthy(c),
+      allowed5xx: ALLOWED_5XX,
+    }),
   after: healthy,
   teardown: stop,
 };

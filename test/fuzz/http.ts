@@ -3,7 +3,7 @@
 // values, body bytes, framing, headers, sizes), plus slow clients that trickle their bytes.
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { concat, invariant, mutateBytes, mutateJson, mutateString, type Rng } from './campaign.js';
+import { concat, invariant, mutateBytes, mutateJson, mutateString, recordInput, type Rng } from './campaign.js';
 
 export interface HttpEndpoint {
   host: string;
@@ -36,6 +36,18 @@ export function encodeRequest(method: string, path: string, headers: Record<stri
   return body ? concat(head, body) : head;
 }
 
+export interface RawExchangeOptions {
+  /**
+   * Send the first `after` bytes at once, then `chunk` bytes every `everyMs`; `endless`: then
+   * keep sending filler ('a') until the server closes.
+   */
+  trickle?: { chunk: number; everyMs: number; endless?: boolean; after?: number };
+  keepOpen?: boolean;
+  maxReplyBytes?: number;
+  /** Give up (destroy, status null, head 'client-timeout') after this long. */
+  clientTimeoutMs?: number;
+}
+
 /**
  * Sends `bytes` on a fresh connection (optionally in pieces `trickle.chunk` bytes every
  * `trickle.everyMs`), half-closes unless `keepOpen`, and collects the reply until the server
@@ -44,17 +56,7 @@ export function encodeRequest(method: string, path: string, headers: Record<stri
 export function rawExchange(
   ep: HttpEndpoint,
   bytes: Uint8Array,
-  opts: {
-    /**
-     * Send the first `after` bytes at once, then `chunk` bytes every `everyMs`; `endless`: then
-     * keep sending filler ('a') until the server closes.
-     */
-    trickle?: { chunk: number; everyMs: number; endless?: boolean; after?: number };
-    keepOpen?: boolean;
-    maxReplyBytes?: number;
-    /** Give up (destroy, status null, head 'client-timeout') after this long. */
-    clientTimeoutMs?: number;
-  } = {},
+  opts: RawExchangeOptions = {},
 ): Promise<HttpResult> {
   return new Promise((resolve) => {
     const socket: Socket = ep.tls
@@ -201,4 +203,51 @@ export function checkReply(r: HttpResult, strategy: string, allowed5xx: readonly
   const ok = r.status === null || r.status < 500 || allowed5xx.includes(r.status);
   invariant(ok, `server answered ${r.status} to a ${strategy} request: ${r.head.split('\r\n')[0]}`);
   return `${strategy}:${r.status ?? (r.head === 'client-timeout' ? 'client-timeout' : 'closed')}`;
+}
+
+/** One hostile-request case: a random route, a mutated request, a reply that must not be a 5xx. */
+export async function hostileRequestCase(
+  rnd: Rng,
+  ep: HttpEndpoint,
+  routes: readonly HttpRoute[],
+  opts: { exchange?: RawExchangeOptions; allowed5xx?: readonly number[] } = {},
+): Promise<string> {
+  const route = rnd.pick(routes);
+  const { strategy, bytes } = hostileRequest(rnd, ep, route);
+  recordInput({ route: `${route.method} ${route.path}`, strategy, request: Buffer.from(bytes.subarray(0, 2048)).toString('latin1') });
+  return checkReply(await rawExchange(ep, bytes, opts.exchange), strategy, opts.allowed5xx);
+}
+
+/**
+ * One slow-client case: `clients` connections trickle a JSON POST to `route` (stopping inside the
+ * headers or inside the body, at random) a few bytes at a time, for ever; `honest()` must be
+ * answered meanwhile, and the server must drop every slow client by itself. The outcome label says
+ * how fast (Node checks request timeouts only every connectionsCheckingInterval, 30 s by default).
+ */
+export async function slowClientsCase(
+  rnd: Rng,
+  ep: HttpEndpoint,
+  route: HttpRoute,
+  opts: { host: string; clients: number; honest: () => Promise<void>; allowed5xx?: readonly number[] },
+): Promise<string> {
+  const body = Buffer.from(JSON.stringify(route.json));
+  const declared = Math.max(body.length + 1, (route.bodyLimit ?? 4096) - 1);
+  const full = encodeRequest('POST', route.path, { host: opts.host, 'content-type': 'application/json', 'content-length': String(declared), 'x-pad': '' }, body);
+  const headEnd = Buffer.from(full).indexOf('\r\n\r\n');
+  const inHeaders = rnd.chance(0.5);
+  recordInput({ route: route.path, inHeaders, declared });
+  const t0 = performance.now();
+  // Stop inside the last header value (filler extends it), or trickle the body.
+  const slow = Array.from({ length: opts.clients }, () =>
+    rawExchange(ep, inHeaders ? full.subarray(0, headEnd) : full, {
+      trickle: { chunk: 1 + rnd.int(3), everyMs: 50 + rnd.int(200), endless: true, after: inHeaders ? 0 : headEnd + 4 },
+      keepOpen: true,
+    }),
+  );
+  await opts.honest(); // while the slow clients hold connections
+  const results = await Promise.all(slow); // each resolves when the server closes it
+  for (const r of results) checkReply(r, 'slowloris', opts.allowed5xx);
+  const s = (performance.now() - t0) / 1000;
+  process.stderr.write(`slowloris case: ${inHeaders ? 'headers' : 'body'} dropped after ${s.toFixed(1)} s\n`);
+  return `${inHeaders ? 'headers' : 'body'}:${results[0].status ?? 'closed'}:dropped-within-${s <= 2 ? '2' : s <= 10 ? '10' : s <= 35 ? '35' : 'more'}s`;
 }
