@@ -1,10 +1,13 @@
 // Mix node configuration: defaults → validation with path-prefixed errors → deep-frozen object
 // (core/config's ConfigReader). Every option and its default is listed in docs/operators.md.
 import { readNodeLinkConfig, type NodeLinkConfig } from '@strata/core/node/link-config';
+import {
+  readNodeDirectory, readNodeEpoch, readNodeGeometry, readNodeListen, readNodeQueues, readNodeWorkers,
+  type NodeDirectoryConfig, type NodeEpochConfig, type NodeGeometryConfig, type NodeWorkersConfig,
+} from '@strata/core/node/node-config';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigFile, parseConfig, type ConfigReader, type DeepReadonly } from '@strata/core/config';
-import { majorityThreshold } from '@strata/core/consensus';
 import { DEFAULT_EPOCH_LENGTH_MS } from '@strata/core/epoch';
 import {
   DEFAULT_HANDSHAKE_BURST,
@@ -21,14 +24,10 @@ export interface MixNodeConfigShape {
   /** Host advertised in the descriptor's link address (default: listen.host, or 127.0.0.1 for 0.0.0.0). */
   advertiseHost: string;
   metrics: { enabled: boolean; host: string; port: number };
-  directory: {
-    authorities: { url: string; identityKey: Uint8Array }[];
-    threshold: number;
-    pollIntervalMs: number;
-  };
-  epoch: { lengthMs: number; genesisMs: number; graceMs: number };
-  geometry: { kind: 'nike' | 'kem'; nrHops: number; userForwardPayloadLength: number; withSurb: boolean };
-  workers: { count: number; maxInFlightPerWorker: number; maxQueued: number };
+  directory: NodeDirectoryConfig;
+  epoch: NodeEpochConfig;
+  geometry: NodeGeometryConfig;
+  workers: NodeWorkersConfig;
   delayQueue: { maxPackets: number };
   /** fsync: flush every replay-filter commit to disk (see replay-filter.ts for the trade-off). */
   replayFilter: { maxTagsPerEpoch: number; fsync: boolean };
@@ -73,43 +72,14 @@ const TOP_KEYS = ['dataDir', 'listen', 'advertiseHost', 'metrics', 'directory', 
 function validate(r: ConfigReader): MixNodeConfigShape {
   r.object('', TOP_KEYS);
   const dataDir = r.path('dataDir');
-  r.object('listen', ['host', 'port']);
-  const listen = { host: r.string('listen.host'), port: r.int('listen.port', { min: 0, max: 65535 }) };
-  const advertiseHost = r.has('advertiseHost') ? r.string('advertiseHost') : listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host;
+  const { listen, advertiseHost } = readNodeListen(r);
   r.object('metrics', ['enabled', 'host', 'port']);
   const metrics = { enabled: r.bool('metrics.enabled'), host: r.string('metrics.host'), port: r.int('metrics.port', { min: 0, max: 65535 }) };
-  r.object('directory', ['authorities', 'threshold', 'pollIntervalMs']);
-  const authorities = r.array('directory.authorities', (a) => {
-    a.object('', ['url', 'identityKey']);
-    return { url: a.url('url', ['http:', 'https:']), identityKey: a.hex('identityKey', 32) };
-  }, { minLength: 1, maxLength: 64 });
-  const threshold = r.has('directory.threshold')
-    ? r.int('directory.threshold', { min: 1, max: authorities.length })
-    : majorityThreshold(authorities.length);
-  const directory = { authorities, threshold, pollIntervalMs: r.int('directory.pollIntervalMs', { min: 100, max: 3_600_000 }) };
-  r.object('epoch', ['lengthMs', 'genesisMs', 'graceMs']);
-  const epoch = {
-    lengthMs: r.int('epoch.lengthMs', { min: 1000 }),
-    genesisMs: r.int('epoch.genesisMs', { min: 0 }),
-    graceMs: r.int('epoch.graceMs', { min: 0 }),
-  };
-  if (epoch.graceMs >= epoch.lengthMs) r.error('epoch.graceMs', 'must be shorter than epoch.lengthMs');
-  r.object('geometry', ['kind', 'nrHops', 'userForwardPayloadLength', 'withSurb']);
-  const geometry = {
-    kind: r.oneOf('geometry.kind', ['nike', 'kem'] as const),
-    nrHops: r.int('geometry.nrHops', { min: 1, max: 32 }),
-    userForwardPayloadLength: r.int('geometry.userForwardPayloadLength', { min: 1, max: 60_000 }),
-    withSurb: r.bool('geometry.withSurb'),
-  };
-  r.object('workers', ['count', 'maxInFlightPerWorker', 'maxQueued']);
-  const count = r.int('workers.count', { min: 0, max: 256 });
-  const workers = {
-    count: count === 0 ? availableParallelism() : count,
-    maxInFlightPerWorker: r.int('workers.maxInFlightPerWorker', { min: 1, max: 1024 }),
-    maxQueued: r.int('workers.maxQueued', { min: 0, max: 10_000_000 }),
-  };
-  r.object('delayQueue', ['maxPackets']);
-  r.object('replayFilter', ['maxTagsPerEpoch', 'fsync']);
+  const directory = readNodeDirectory(r);
+  const epoch = readNodeEpoch(r);
+  const geometry = readNodeGeometry(r);
+  const workers = readNodeWorkers(r, availableParallelism());
+  const queues = readNodeQueues(r);
   r.object('loops', ['enabled', 'windowMs', 'warnBelowRatio']);
   r.object('log', ['level']);
   return {
@@ -121,9 +91,7 @@ function validate(r: ConfigReader): MixNodeConfigShape {
     epoch,
     geometry,
     workers,
-    delayQueue: { maxPackets: r.int('delayQueue.maxPackets', { min: 1, max: 100_000_000 }) },
-    replayFilter: { maxTagsPerEpoch: r.int('replayFilter.maxTagsPerEpoch', { min: 1 }), fsync: r.bool('replayFilter.fsync') },
-    maxDelayMs: r.int('maxDelayMs', { min: 0, max: 3_600_000 }),
+    ...queues,
     loops: {
       enabled: r.bool('loops.enabled'),
       windowMs: r.int('loops.windowMs', { min: 1000 }),

@@ -1,8 +1,11 @@
 import { readNodeLinkConfig, type NodeLinkConfig } from '@strata/core/node/link-config';
+import {
+  readNodeDirectory, readNodeEpoch, readNodeGeometry, readNodeListen, readNodeQueues, readNodeWorkers,
+  type NodeDirectoryConfig, type NodeEpochConfig, type NodeGeometryConfig, type NodeWorkersConfig,
+} from '@strata/core/node/node-config';
 import { availableParallelism } from 'node:os';
 import { ConfigError, type StrataError } from '@strata/core/errors';
 import { ConfigReader, deepFreeze, mergeDefaults, type DeepReadonly } from '@strata/core/config';
-import { majorityThreshold } from '@strata/core/consensus';
 import { DEFAULT_EPOCH_LENGTH_MS } from '@strata/core/epoch';
 import { DEFAULT_MAX_CONNECTIONS_PER_PEER, DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE } from '@strata/core/link/config';
 import { ProviderConfigError } from './errors.js';
@@ -18,10 +21,10 @@ export interface MixnetConfigShape {
   listen: { host: string; port: number };
   /** Host advertised in the descriptor's link address (default: listen.host, or 127.0.0.1 for 0.0.0.0). */
   advertiseHost: string;
-  directory: { authorities: { url: string; identityKey: Uint8Array }[]; threshold: number; pollIntervalMs: number };
-  epoch: { lengthMs: number; genesisMs: number; graceMs: number };
-  geometry: { kind: 'nike' | 'kem'; nrHops: number; userForwardPayloadLength: number; withSurb: boolean };
-  workers: { count: number; maxInFlightPerWorker: number; maxQueued: number };
+  directory: NodeDirectoryConfig;
+  epoch: NodeEpochConfig;
+  geometry: NodeGeometryConfig;
+  workers: NodeWorkersConfig;
   delayQueue: { maxPackets: number };
   replayFilter: { maxTagsPerEpoch: number; fsync: boolean };
   /** Upper bound on a NodeDelay, whatever the packet says. */
@@ -61,46 +64,24 @@ const KEYS = ['enabled', 'listen', 'advertiseHost', 'directory', 'epoch', 'geome
 
 function validate(r: ConfigReader): MixnetConfigShape {
   r.object('', KEYS);
-  r.object('listen', ['host', 'port']);
-  const listen = { host: r.string('listen.host'), port: r.int('listen.port', { min: 0, max: 65535 }) };
-  const advertiseHost = r.has('advertiseHost') ? r.string('advertiseHost') : listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host;
-  r.object('directory', ['authorities', 'threshold', 'pollIntervalMs']);
-  const authorities = r.array('directory.authorities', (a) => {
-    a.object('', ['url', 'identityKey']);
-    return { url: a.url('url', ['http:', 'https:']), identityKey: a.hex('identityKey', 32) };
-  }, { minLength: 1, maxLength: 64 });
-  const threshold = r.has('directory.threshold') ? r.int('directory.threshold', { min: 1, max: authorities.length }) : majorityThreshold(authorities.length);
-  r.object('epoch', ['lengthMs', 'genesisMs', 'graceMs']);
-  const epoch = { lengthMs: r.int('epoch.lengthMs', { min: 1000 }), genesisMs: r.int('epoch.genesisMs', { min: 0 }), graceMs: r.int('epoch.graceMs', { min: 0 }) };
-  if (epoch.graceMs >= epoch.lengthMs) r.error('epoch.graceMs', 'must be shorter than epoch.lengthMs');
-  r.object('geometry', ['kind', 'nrHops', 'userForwardPayloadLength', 'withSurb']);
-  const geometry = {
-    kind: r.oneOf('geometry.kind', ['nike', 'kem'] as const),
-    nrHops: r.int('geometry.nrHops', { min: 1, max: 32 }),
-    userForwardPayloadLength: r.int('geometry.userForwardPayloadLength', { min: 1, max: 60_000 }),
-    withSurb: r.bool('geometry.withSurb'),
-  };
+  const { listen, advertiseHost } = readNodeListen(r);
+  const directory = readNodeDirectory(r);
+  const epoch = readNodeEpoch(r);
+  const geometry = readNodeGeometry(r);
   if (!geometry.withSurb) r.error('geometry.withSurb', 'must be true: SURB-ACKs and anonymous polls need the SURB slot (payload.md §2)');
-  r.object('workers', ['count', 'maxInFlightPerWorker', 'maxQueued']);
-  const count = r.int('workers.count', { min: 0, max: 256 });
-  r.object('delayQueue', ['maxPackets']);
-  r.object('replayFilter', ['maxTagsPerEpoch', 'fsync']);
+  // Unwrap workers default to cores − 1, leaving the main thread for TLS and LMDB.
+  const workers = readNodeWorkers(r, Math.max(1, availableParallelism() - 1));
+  const queues = readNodeQueues(r);
   r.object('rateLimit', ['packetsPerSecond', 'burst', 'maxClients']);
   return {
     enabled: r.bool('enabled'),
     listen,
     advertiseHost,
-    directory: { authorities, threshold, pollIntervalMs: r.int('directory.pollIntervalMs', { min: 100, max: 3_600_000 }) },
+    directory,
     epoch,
     geometry,
-    workers: {
-      count: count === 0 ? Math.max(1, availableParallelism() - 1) : count,
-      maxInFlightPerWorker: r.int('workers.maxInFlightPerWorker', { min: 1, max: 1024 }),
-      maxQueued: r.int('workers.maxQueued', { min: 0, max: 10_000_000 }),
-    },
-    delayQueue: { maxPackets: r.int('delayQueue.maxPackets', { min: 1, max: 100_000_000 }) },
-    replayFilter: { maxTagsPerEpoch: r.int('replayFilter.maxTagsPerEpoch', { min: 1 }), fsync: r.bool('replayFilter.fsync') },
-    maxDelayMs: r.int('maxDelayMs', { min: 0, max: 3_600_000 }),
+    workers,
+    ...queues,
     link: readNodeLinkConfig(r),
     rateLimit: {
       packetsPerSecond: r.number('rateLimit.packetsPerSecond', { min: 0.001, max: 1_000_000 }),

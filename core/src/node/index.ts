@@ -14,3 +14,4 @@ export { Topology as NodeTopology, type PlacedNode } from './topology.js';
 export * from './directory-client.js';
 export * from './epoch-runtime.js';
 export { readNodeLinkConfig, linkListenerLimits, NODE_LINK_CONFIG_KEYS, type NodeLinkConfig } from './link-config.js';
+export * from './node-config.js';
