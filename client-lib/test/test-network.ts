@@ -5,7 +5,6 @@
 // The consensus also lists one provider that is offline (a signed descriptor, no process): packets
 // for it are dropped by the last mix, as they would be on a real network with a provider down.
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createDescriptor, Ed25519Signer, signDescriptor, toHex, type NetworkParams, type SignedDescriptor } from '@strata/core';
 import { generateLinkKeyPair } from '@strata/core/link/index';
@@ -13,6 +12,7 @@ import { DEFAULT_GEOMETRY, generateNodeKeyPair } from 'sphinx-packet-ts';
 import { AuthorityFixture } from '../../core/test/node/authority-fixture.js';
 import { MixProcess } from '../../core/test/node/mix-process.js';
 import { startProvider, type RunningProvider } from './net-fixtures.js';
+import { freePort } from '@strata/core/free-port';
 
 const g = DEFAULT_GEOMETRY;
 /** Long epochs: a test never straddles a boundary. */
@@ -22,13 +22,6 @@ const epochNow = (): number => Math.floor(Date.now() / EPOCH_MS);
 /** Fast Loopix parameters so that tests finish in seconds (mean per-hop delay 1/μ = 50 ms). */
 export const TEST_NETWORK_PARAMS: NetworkParams = Object.freeze({ muPerSecond: 20, lambdaPPerSecond: 12, lambdaLPerSecond: 2, lambdaDPerSecond: 2, lambdaMPerSecond: 1, maxDelayMs: 1000 });
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const a = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return typeof a === 'object' && a ? a.port : 0;
-}
 
 /** A provider in the consensus with no process behind it: signed descriptor only. */
 function offlineProvider(): { nodeId(epoch: number): Uint8Array; descriptor(epoch: number): SignedDescriptor } {

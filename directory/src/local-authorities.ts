@@ -2,11 +2,11 @@
 // tests, benchmarks and local testnets. Keys, configs, LMDB folders and logs live under `dir`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { keygen, toHex, type NetworkParams } from '@strata/core';
 import { DIRECTORY_DEFAULTS } from './config.js';
+import { freePort } from '@strata/core/free-port';
 
 export interface LocalAuthoritiesOptions {
   dir: string;
@@ -19,16 +19,6 @@ export interface LocalAuthoritiesOptions {
   logLevel?: string;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FROM_SOURCE = import.meta.url.endsWith('.ts');

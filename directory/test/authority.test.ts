@@ -2,26 +2,18 @@
 // clock: the whole exchange step by step, including a restart in the middle of it.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EpochClock, keygen, toHex, uploadDescriptor, verifyConsensus, type SignedConsensusJson } from '@strata/core';
 import { parseDirectoryConfig, scheduleFor, startDirectory, type DirectoryConfig, type RunningDirectory } from '@strata/directory';
 import { makeTestNetwork, TEST_GEOMETRY_HASH } from '../../core/test/fixtures.js';
 import { getConsensus, waitFor } from './helpers.js';
+import { freePort } from '@strata/core/free-port';
 
 const EPOCH_MS = 60_000;
 const SCHEDULE = { uploadCloseBeforeEpochMs: 30_000, votePhaseMs: 5000, revealPhaseMs: 5000, signPhaseMs: 5000, tickMs: 60_000 };
 const E = 1000;
 
-async function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 describe('Authority (in-process, manual clock)', function () {
   this.timeout(30_000);

@@ -5,7 +5,6 @@
 // the real packets, and measures their loss and lateness (arrival − send − NodeDelay) per phase.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +20,7 @@ import { AuthorityFixture } from '../../core/test/node/authority-fixture.js';
 import { waitFor } from '../../core/test/node/manual-timers.js';
 import { MixProcess } from '../../core/test/node/mix-process.js';
 import { nowMs, readStamp, type AttackCounts, type FromAttack, type FromLoad, type ToAttack, type ToLoad } from './flood-protocol.js';
+import { freePort } from '@strata/core/free-port';
 
 const g = DEFAULT_GEOMETRY;
 /** Long epochs: no key rotation inside a run. */
@@ -71,13 +71,6 @@ export interface FloodReport {
   mixRssBytes: number;
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const a = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return typeof a === 'object' && a ? a.port : 0;
-}
 
 /** A script child process with an IPC channel, running from TypeScript source. */
 class Child<In, Out extends { kind: string }> {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '@strata/core/bytes';
@@ -19,6 +19,7 @@ import { createPacket, DEFAULT_GEOMETRY, generateNodeKeyPair, unwrapPacket, type
 import { AuthorityFixture } from '../../core/test/node/authority-fixture.js';
 import { waitFor } from '../../core/test/node/manual-timers.js';
 import { MixProcess } from '../../core/test/node/mix-process.js';
+import { freePort } from '@strata/core/free-port';
 
 const g = DEFAULT_GEOMETRY;
 const EPOCH_MS = 8000;
@@ -26,13 +27,6 @@ const GRACE_MS = 4000;
 const frameBytes = frameBytesForBody(g.packetLength);
 const epochNow = (): number => Math.floor(Date.now() / EPOCH_MS);
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const a = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return typeof a === 'object' && a ? a.port : 0;
-}
 
 describe('three mix processes', function () {
   this.timeout(60_000);

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { toHex } from '@strata/core/bytes';
@@ -27,14 +26,8 @@ import { generateEd25519KeyPair } from '../src/request-signing.js';
 import { SELF_SIGNED_CERT_FILE } from '../src/tls.js';
 import { aliasId, httpsRequest, payloadFor, tempDir } from './helpers.js';
 import { EPOCH_MS, epochNow, frameBytes, g } from './mixnet-fixture.js';
+import { freePort } from '@strata/core/free-port';
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const a = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return typeof a === 'object' && a ? a.port : 0;
-}
 
 describe('provider with three real mix processes', function () {
   this.timeout(90_000);

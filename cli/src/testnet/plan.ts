@@ -4,24 +4,14 @@
 //   DIR/provider-<i>/{data/(identity.key,link.key,api-cert.pem,dropbox/…),config.json,daemon.log}
 // Ports are picked free on `host` when the plan is made and kept for restarts.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { keygen, majorityThreshold } from '@strata/core';
 import { mixCount, type TestnetConfig } from './config.js';
 import type { Manifest, ManifestNode } from './manifest.js';
 import { MANIFEST_VERSION } from './manifest.js';
+import { freePort } from '@strata/core/free-port';
 
 /** A free TCP port on `host` (the kernel's choice; released before the daemon binds it). */
-export async function freePort(host: string): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, host, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 function writeJson(file: string, value: unknown): void {
   writeFileSync(file, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
