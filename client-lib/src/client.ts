@@ -37,14 +37,16 @@ import {
   type OwnedAlias,
 } from './aliases.js';
 import { assertBytes, assertInt, assertString } from './assert.js';
-import { bytesToHex, hexToBytes, utf8ToBytes } from './bytes.js';
+import { bytesToHex, ctEqual as ctEqualBytes, hexToBytes, utf8ToBytes } from './bytes.js';
 import { ContactBook, type Contact } from './contacts.js';
 import type { CryptoBackend } from './crypto-backend.js';
 import { nodeBackend } from './crypto-node.js';
 import { DurableReassembler } from './durable-reassembler.js';
 import { openEnvelope, sealEnvelope } from './envelope.js';
 import { ClientError, ClientLibError, ProviderApiError } from './errors.js';
-import { decodeIdentity, encodeIdentity, loadIdentity, loadOrCreateIdentity, publicIdentity, saveIdentity, type Identity } from './identity.js';
+import { decodeIdentity, encodeIdentity, loadIdentity, loadOrCreateIdentity, loadPreviousIdentities, publicIdentity, rotateIdentity, saveIdentity, type Identity, type PublicIdentity } from './identity.js';
+import { LOOKUP_IDENTITY_PATH, PUBLISH_IDENTITY_PATH, identityHandle, parsePublishedIdentity, publishIdentityRequest } from './published-identity.js';
+import { b64url } from './provider-requests.js';
 import { decodeLinkBundle, decodeLinkChunk, decodeLinkCode, deriveLinkKeys, encodeLinkBundle, encodeLinkCode, openLinkChunks, sealLinkChunks, LINK_SECRET_BYTES, type LinkKeys } from './device-link.js';
 import { Outbox, type MessageStatus, type RetryPolicy } from './outbox.js';
 import { PacketFactory, SURB_ID_BYTES, findProvider, routingView, type RouteNode } from './packets.js';
@@ -126,7 +128,23 @@ export interface ClientOptions {
    * own loop and ack aliases are polled directly.
    */
   readonly poll?: PollMode;
+  /** How often every contact's keys are checked against its provider (client.md §13; default 1 h). */
+  readonly keyCheckIntervalMs?: number;
 }
+
+/**
+ * Outcome of checking one contact's pinned keys against what its provider publishes (client.md §13):
+ * 'confirmed' (same keys), 'changed' (flagged: the contact's trust is now 'key-changed'),
+ * 'unpublished' (the provider holds nothing under the handle), 'failed' (unreachable, or an answer
+ * that does not verify — nothing is changed; the error is emitted as a 'warning').
+ */
+export interface KeyCheck {
+  readonly contactId: string;
+  readonly result: 'confirmed' | 'changed' | 'unpublished' | 'failed';
+}
+
+/** Default period of the automatic contact key checks. */
+export const DEFAULT_KEY_CHECK_INTERVAL_MS = 3_600_000;
 
 interface Settings {
   v: 1;
@@ -240,6 +258,7 @@ export class Client extends EventEmitter<ClientEvents> {
   readonly #now: () => number;
   readonly #g: Geometry;
   readonly #pollIntervalMs: number;
+  readonly #keyCheckIntervalMs: number;
   readonly #aliasPeriodMs: number;
   readonly #deviceSecret: Uint8Array;
   readonly #linkSecret: Uint8Array;
@@ -297,6 +316,8 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#g = opts.geometry ?? DEFAULT_GEOMETRY;
     this.#pollIntervalMs = opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     assertInt(this.#pollIntervalMs, 'client.pollIntervalMs', 10, 3_600_000);
+    this.#keyCheckIntervalMs = opts.keyCheckIntervalMs ?? DEFAULT_KEY_CHECK_INTERVAL_MS;
+    assertInt(this.#keyCheckIntervalMs, 'client.keyCheckIntervalMs', 1000, 2 ** 31 - 1);
     this.#aliasPeriodMs = opts.aliasPeriodMs ?? DEFAULT_ALIAS_PERIOD_MS;
     this.#pollMode = opts.poll ?? 'direct';
     this.#retryOverrides = { ...(opts.retry ?? {}) };
@@ -412,6 +433,21 @@ export class Client extends EventEmitter<ClientEvents> {
     return this.#linkQueue.length;
   }
 
+  /**
+   * Re-keys the client in `dataDir` (closed; client.md §13): a fresh identity replaces the current
+   * one, which is kept to countersign the new keys under its published handle at the next start. The
+   * new address must be shared again; contacts who pinned the old keys see 'key-changed'.
+   */
+  static async rotateIdentity(dataDir: string, passphrase: string, options: { readonly backend?: CryptoBackend } = {}): Promise<PublicIdentity> {
+    const store = await SecureStore.open({ dir: dataDir, passphrase, mustExist: true });
+    try {
+      if (!store.table('settings').getJson<Settings>(SETTINGS_KEY)) throw new ClientError('not-bootstrapped', 'this data dir has no client settings');
+      return publicIdentity(await rotateIdentity(store, options.backend ?? nodeBackend));
+    } finally {
+      await store.close();
+    }
+  }
+
   /** Restart: opens an existing data dir (WrongPassphraseError before anything is read). */
   static async open(dataDir: string, passphrase: string, options: Omit<ClientOptions, 'dataDir' | 'passphrase'> = {}): Promise<Client> {
     const store = await SecureStore.open({ dir: dataDir, passphrase, mustExist: true });
@@ -510,6 +546,10 @@ export class Client extends EventEmitter<ClientEvents> {
   async start(): Promise<void> {
     if (this.#closed) throw new ClientError('closed', 'client is closed');
     await this.registerAliases();
+    // client.md §13: publish our keys (never fatal: a provider without the route still serves us),
+    // then check every contact's keys against its provider, now and every keyCheckIntervalMs.
+    await this.publishIdentity().catch((e: unknown) => this.#warn(e));
+    this.#scheduleKeyChecks(0);
     this.#schedulePoll(0);
     this.#scheduleSweep();
     await this.#consensusLoop();
@@ -635,6 +675,97 @@ export class Client extends EventEmitter<ClientEvents> {
     }
     this.#aliasSignature = signature;
     return added;
+  }
+
+  // ---- Published identity and contact key checks (client.md §13) -------------------------------
+
+  /**
+   * Publishes our keys at our provider under their handle, and under the handle of every earlier
+   * identity (after a re-key), countersigned by the keys that handle holds. Sent on a connection of its
+   * own that carries no alias, account or device: the provider cannot tie the identity to an alias by
+   * the request or its connection (the source address is the same: see client.md §13).
+   */
+  async publishIdentity(): Promise<void> {
+    if (this.#closed) throw new ClientError('closed', 'client is closed');
+    const http = new ProviderHttp(this.#settings.providerUrl, this.#settings.certSha256 ? { pinnedCertSha256: this.#settings.certSha256 } : {});
+    try {
+      const now = this.#now();
+      await http.postJson(PUBLISH_IDENTITY_PATH, publishIdentityRequest(this.identity, identityHandle(this.identity), now, undefined, this.#backend));
+      const lineage = loadPreviousIdentities(this.#store, this.#backend);
+      for (const old of lineage) {
+        const handle = identityHandle(old);
+        const held = await this.#lookup(http, handle);
+        if (held && sameIdentityKeys(held, this.identity)) continue;
+        let holder = held ? [...lineage].reverse().find((i) => sameIdentityKeys(i, held)) : undefined;
+        if (!held) {
+          // Never published: the old keys claim their handle first (a rotation needs a holder).
+          await http.postJson(PUBLISH_IDENTITY_PATH, publishIdentityRequest(old, handle, now - 1, undefined, this.#backend));
+          holder = old;
+        }
+        if (!holder) {
+          this.#warn(new ProviderApiError('bad-response', 'our provider holds keys we never had under one of our handles'));
+          continue;
+        }
+        await http.postJson(PUBLISH_IDENTITY_PATH, publishIdentityRequest(this.identity, handle, now, holder, this.#backend));
+      }
+    } finally {
+      http.close();
+    }
+  }
+
+  /** The keys `http`'s provider publishes under `handle` (checked signature), or undefined if none. */
+  async #lookup(http: ProviderHttp, handle: Uint8Array): Promise<PublicIdentity | undefined> {
+    try {
+      return parsePublishedIdentity(await http.postJson(LOOKUP_IDENTITY_PATH, { handle: b64url(handle) }), handle, this.#backend).keys;
+    } catch (err) {
+      if (err instanceof ProviderApiError && err.status === 404 && err.providerReason === 'unknown_identity') return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Checks contacts' pinned keys (one contact, or all) against what their providers publish under the
+   * handle of the pinned keys: equal → confirmed (`providerConfirmedAtMs`); different → flagged
+   * (`trust: 'key-changed'`, ContactBook.observeKeys). Each contact's provider is reached at the URL
+   * of its address and must prove the node id the address names (signed well-known).
+   */
+  async checkContactKeys(contactId?: string): Promise<KeyCheck[]> {
+    if (this.#closed) throw new ClientError('closed', 'client is closed');
+    const one = contactId === undefined ? undefined : this.contacts.get(contactId);
+    if (contactId !== undefined && !one) throw new ClientError('unknown-contact', 'no such contact');
+    const contacts = one ? [one] : this.contacts.list();
+    const homeId = nodeIdOfIdentityKey(hexToBytes(this.#settings.providerIdentityKey));
+    const out: KeyCheck[] = [];
+    for (const c of contacts) {
+      const ours = ctEqualBytes(c.address.provider.nodeId, homeId);
+      const http = ours ? this.#http : new ProviderHttp(c.address.provider.url);
+      try {
+        if (!ours) await http.wellKnown(c.address.provider.nodeId, this.#backend);
+        const held = await this.#lookup(http, identityHandle(c.keys));
+        out.push({ contactId: c.id, result: held ? await this.contacts.observeKeys(c.id, held, 'provider') : 'unpublished' });
+      } catch (err) {
+        this.#warn(err);
+        out.push({ contactId: c.id, result: 'failed' });
+      } finally {
+        if (!ours) http.close();
+      }
+    }
+    return out;
+  }
+
+  /** Adds a contact by address (keys pinned on first use) and checks its keys against its provider. */
+  async addContact(address: string, name: string): Promise<{ contact: Contact; check: KeyCheck['result'] }> {
+    const contact = await this.contacts.add(address, name);
+    const [check] = await this.checkContactKeys(contact.id);
+    return { contact: this.contacts.get(contact.id) ?? contact, check: check.result };
+  }
+
+  #scheduleKeyChecks(ms: number): void {
+    this.#later(ms, () => {
+      void this.checkContactKeys()
+        .catch((e: unknown) => this.#warn(e))
+        .finally(() => this.#scheduleKeyChecks(this.#keyCheckIntervalMs));
+    });
   }
 
   #currentServiceAlias(kind: 'loop' | 'ack'): OwnedAlias {
@@ -1076,4 +1207,8 @@ async function fetchLinkChunks(http: ProviderHttp, k: LinkKeys, backend: CryptoB
     if (Date.now() > end) throw new ClientError('link-timeout', 'the link bundle did not arrive in time (a spent or expired code?)');
     if (!res.more) await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+function sameIdentityKeys(a: PublicIdentity, b: PublicIdentity): boolean {
+  return ctEqualBytes(a.ed25519PublicKey, b.ed25519PublicKey) && ctEqualBytes(a.x25519PublicKey, b.x25519PublicKey);
 }

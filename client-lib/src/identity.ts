@@ -91,3 +91,34 @@ export async function saveIdentity(store: SecureStore, identity: Identity): Prom
   if (keys.get(IDENTITY_STORE_KEY) !== undefined) throw new SecureStoreError('exists', 'this store already holds an identity');
   await keys.put(IDENTITY_STORE_KEY, encodeIdentity(identity));
 }
+
+const PREVIOUS_IDENTITIES_KEY = 'identity-previous';
+/** Re-keys kept (each previous identity's handle is re-published with the new keys, client.md §13). */
+export const MAX_PREVIOUS_IDENTITIES = 16;
+
+/** The identities this store held before re-keys (oldest first): their handles must point at the current keys. */
+export function loadPreviousIdentities(store: SecureStore, backend: CryptoBackend = portableBackend): Identity[] {
+  const v = store.table('keys').get(PREVIOUS_IDENTITIES_KEY);
+  if (v === undefined) return [];
+  if (v.length % IDENTITY_RECORD_BYTES !== 0) throw new SecureStoreError('corrupt-record', 'previous identities: bad length');
+  const out: Identity[] = [];
+  for (let o = 0; o < v.length; o += IDENTITY_RECORD_BYTES) out.push(decodeIdentity(v.subarray(o, o + IDENTITY_RECORD_BYTES), backend));
+  return out;
+}
+
+/**
+ * Re-keys: a fresh identity replaces the store's one, which is kept (secrets included, in the
+ * encrypted store) among the previous identities so that it can countersign the new keys under its
+ * published handle. Contacts who pinned the old keys then see 'key-changed'. At most
+ * MAX_PREVIOUS_IDENTITIES are kept (the oldest is forgotten).
+ */
+export async function rotateIdentity(store: SecureStore, backend: CryptoBackend = portableBackend): Promise<Identity> {
+  const keys = store.table('keys');
+  const current = keys.get(IDENTITY_STORE_KEY);
+  if (current === undefined) throw new SecureStoreError('corrupt-record', 'no identity to rotate');
+  const previous = [...loadPreviousIdentities(store, backend), decodeIdentity(current, backend)].slice(-MAX_PREVIOUS_IDENTITIES);
+  const next = generateIdentity(backend);
+  await keys.put(PREVIOUS_IDENTITIES_KEY, concatBytes(...previous.map(encodeIdentity)));
+  await keys.put(IDENTITY_STORE_KEY, encodeIdentity(next));
+  return next;
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { portableBackend } from '../src/crypto-backend.js';
 import { nodeBackend } from '../src/crypto-node.js';
-import { decodeIdentity, encodeIdentity, generateIdentity, identityFromSecrets, identityId, loadIdentity, loadOrCreateIdentity } from '../src/identity.js';
+import { decodeIdentity, encodeIdentity, generateIdentity, identityFromSecrets, identityId, loadIdentity, loadOrCreateIdentity, loadPreviousIdentities, rotateIdentity } from '../src/identity.js';
 import { SecureStore } from '../src/secure-store.js';
 import { makeTempDir, seededBytes, TEST_SCRYPT } from './helpers.js';
 
@@ -52,6 +52,39 @@ describe('identity', () => {
       const loaded = await loadOrCreateIdentity(store);
       assert.deepEqual(loaded.ed25519PublicKey, created.ed25519PublicKey);
       assert.deepEqual(loaded.x25519SecretKey, created.x25519SecretKey);
+      await store.close();
+    } finally {
+      tmp.remove();
+    }
+  });
+
+  it('re-keys: a fresh identity replaces the current one, which is kept as a previous identity across a reopen', async () => {
+    const tmp = makeTempDir();
+    try {
+      let store = await SecureStore.open({ dir: tmp.dir, passphrase: 'p', scrypt: TEST_SCRYPT });
+      const first = await loadOrCreateIdentity(store);
+      assert.deepEqual(loadPreviousIdentities(store), []);
+      const second = await rotateIdentity(store);
+      assert.notDeepEqual(second.ed25519PublicKey, first.ed25519PublicKey);
+      await store.close();
+      store = await SecureStore.open({ dir: tmp.dir, passphrase: 'p' });
+      assert.deepEqual(loadIdentity(store)?.ed25519PublicKey, second.ed25519PublicKey);
+      const previous = loadPreviousIdentities(store);
+      assert.equal(previous.length, 1);
+      assert.deepEqual(previous[0].ed25519Seed, first.ed25519Seed);
+      await rotateIdentity(store);
+      assert.deepEqual(loadPreviousIdentities(store).map((i) => identityId(i)), [identityId(first), identityId(second)]);
+      await store.close();
+    } finally {
+      tmp.remove();
+    }
+  });
+
+  it('refuses to re-key a store that holds no identity', async () => {
+    const tmp = makeTempDir();
+    try {
+      const store = await SecureStore.open({ dir: tmp.dir, passphrase: 'p', scrypt: TEST_SCRYPT });
+      await assert.rejects(rotateIdentity(store), { name: 'SecureStoreError', reason: 'corrupt-record' });
       await store.close();
     } finally {
       tmp.remove();

@@ -26,6 +26,8 @@ export interface ProviderFixtureOptions {
   readonly authorities?: readonly { url: string; identityKey: string }[];
   readonly network?: Record<string, unknown>;
   readonly messageBytes?: number;
+  /** Further `dropbox` settings (e.g. aliasQuotaMessages for a large message waiting for an offline recipient). */
+  readonly dropbox?: Record<string, unknown>;
   /** The provider's `mixnet` config section (absent: dropboxes and API only). */
   readonly mixnet?: Record<string, unknown>;
 }
@@ -51,7 +53,7 @@ export async function startProvider(dir: string, opts: ProviderFixtureOptions = 
       name: 'test-provider',
       api: { host: '127.0.0.1', port: 0, tls: { hostnames: ['127.0.0.1'] } },
       admin: { enabled: true, host: '127.0.0.1', port: 0 },
-      dropbox: { messageBytes: opts.messageBytes ?? 2000, pollEntries: 16 },
+      dropbox: { messageBytes: opts.messageBytes ?? 2000, pollEntries: 16, ...opts.dropbox },
       wellKnown: { authorities: opts.authorities ?? [], network: opts.network ?? {} },
       log: { level: 'info' },
       ...(opts.mixnet ? { mixnet: opts.mixnet } : {}),

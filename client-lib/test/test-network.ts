@@ -52,6 +52,8 @@ export interface TestNetworkOptions {
   /** Mix processes (default 3: one per layer; 4 puts two in one layer). */
   readonly mixes?: number;
   readonly params?: Partial<NetworkParams>;
+  /** Further provider `dropbox` settings (net-fixtures startProvider). */
+  readonly providerDropbox?: Record<string, unknown>;
 }
 
 export class TestNetwork {
@@ -104,6 +106,7 @@ export class TestNetwork {
       for (const m of mixes) m.start();
       provider = await startProvider(dir, {
         authorities,
+        ...(opts.providerDropbox ? { dropbox: opts.providerDropbox } : {}),
         network: { epochLengthMs: EPOCH_MS, genesisMs: 0, threshold: 1 },
         mixnet: {
           listen: { host: '127.0.0.1', port: 0 },

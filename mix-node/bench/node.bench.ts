@@ -1,6 +1,6 @@
 // Full node over real links: one mix process (src/bin.ts) on loopback; this process is the load
 // generator and plays the provider on both sides (dials the mix, listens for what it forwards).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '@strata/core/bytes';
@@ -47,6 +47,41 @@ function latenessBuckets(m: Map<string, number>): { le: number; count: number }[
     if (r) out.push({ le: r[1] === '+Inf' ? Infinity : Number(r[1]), count: v });
   }
   return out.sort((a, b) => a.le - b.le);
+}
+
+/** Pid of the process whose command line contains `needle` (the mix child), or undefined. */
+function findPid(needle: string): number | undefined {
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (readFileSync(`/proc/${e}/cmdline`, 'latin1').includes(needle)) return Number(e);
+    } catch {
+      /* gone */
+    }
+  }
+  return undefined;
+}
+
+/**
+ * CPU seconds of the main thread (tid = pid) and of all other threads (unwrap workers, GC and
+ * libuv helpers) from /proc (Linux; clock ticks of 10 ms), or undefined elsewhere.
+ */
+function threadCpu(pid: number | undefined): { main: number; others: number } | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    let main = 0;
+    let others = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from #3 (state) on
+      const s = (Number(f[11]) + Number(f[12])) / 100; // utime + stime (#14, #15), USER_HZ = 100
+      if (Number(tid) === pid) main += s;
+      else others += s;
+    }
+    return { main, others };
+  } catch {
+    return undefined;
+  }
 }
 
 export async function benchNode(rates: number[], stepMs: number, meanDelayMs: number): Promise<Record<string, unknown>[]> {
@@ -114,10 +149,12 @@ export async function benchNode(rates: number[], stepMs: number, meanDelayMs: nu
     const port = Number(m.linkAddresses[0].split(':')[2]);
     const conn = await dialLink({ host: '127.0.0.1', port, staticKey: providerLink, expectedPeerKey: m.linkKey, frameBytes });
     let next = 0;
+    const mixPid = findPid(join(dir, 'cfg'));
     // The first step warms up the JIT and the links; it is not reported.
     for (const [step, rate] of [rates[0], ...rates].entries()) {
       const n = Math.round((rate * stepMs) / 1000);
       const before = parseMetrics(await (await fetch(`${mix.metricsUrl}/metrics`)).text());
+      const threadsBefore = threadCpu(mixPid);
       const receivedBefore = received;
       let sent = 0;
       let refused = 0;
@@ -137,10 +174,14 @@ export async function benchNode(rates: number[], stepMs: number, meanDelayMs: nu
       const sendMs = performance.now() - t0;
       await waitFor(() => received - receivedBefore >= n, 10 * meanDelayMs + 15_000).catch(() => {});
       const after = parseMetrics(await (await fetch(`${mix.metricsUrl}/metrics`)).text());
+      const threadsAfter = threadCpu(mixPid);
       const delta = (re: RegExp) => sumMatching(after, re) - sumMatching(before, re);
       const b0 = latenessBuckets(before);
       const buckets = latenessBuckets(after).map((b, i) => ({ le: b.le, count: b.count - (b0[i]?.count ?? 0) }));
       const cpuS = delta(/^strata_mix_process_cpu_seconds_total$/);
+      const threads = threadsBefore && threadsAfter
+        ? { main: threadsAfter.main - threadsBefore.main, others: threadsAfter.others - threadsBefore.others }
+        : undefined;
       if (step === 0) continue;
       out.push({
         name: 'mix_node_over_links',
@@ -155,6 +196,14 @@ export async function benchNode(rates: number[], stepMs: number, meanDelayMs: nu
         // CPU of the mix process (main thread + workers) per packet: robust to a busy machine;
         // 2 cores / this = the rate the node could carry on 2 cores of its own.
         mix_cpu_us_per_packet: Number(((cpuS * 1e6) / n).toFixed(1)),
+        // Split by thread (/proc, 10 ms ticks): main = links, replay filter, delay queue, metrics;
+        // others = the unwrap workers (Sphinx + message passing) and V8/libuv helper threads.
+        ...(threads
+          ? {
+              main_thread_cpu_us_per_packet: Number(((threads.main * 1e6) / n).toFixed(1)),
+              other_threads_cpu_us_per_packet: Number(((threads.others * 1e6) / n).toFixed(1)),
+            }
+          : {}),
         lateness_p50_ms: Number((histogramQuantile(buckets, 0.5) * 1000).toFixed(2)),
         lateness_p99_ms: Number((histogramQuantile(buckets, 0.99) * 1000).toFixed(2)),
         workers: availableParallelism(),

@@ -23,7 +23,7 @@ import { geometryHash, type Geometry } from 'sphinx-packet-ts';
 import { dataPaths, type MixNodeConfig } from './config.js';
 import { HttpDirectoryClient, type DirectoryClient } from '@strata/core/node/directory-client';
 import { EpochRuntime } from '@strata/core/node/epoch-runtime';
-import { MixEngine, type ForwardItem } from '@strata/core/node/engine';
+import { DEFAULT_UNWRAP_BATCH_PACKETS, MixEngine, type ForwardItem } from '@strata/core/node/engine';
 import { HeldStore } from '@strata/core/node/held-store';
 import { LoopSender } from './loops.js';
 import { packetBudget } from './memory-budget.js';
@@ -31,7 +31,8 @@ import { MixMetrics, type DropReason } from './metrics.js';
 import { PeerLinks } from '@strata/core/node/peers';
 import { ReplayFilter } from '@strata/core/node/replay-filter';
 import { Topology } from '@strata/core/node/topology';
-import { geometryFromSpec, specOfGeometry, unwrapHandlerUrl, type UnwrapControl, type UnwrapJob, type UnwrapOutcome } from '@strata/core/node/unwrap-handler';
+import { geometryFromSpec, specOfGeometry, type UnwrapControl } from '@strata/core/node/unwrap-handler';
+import { unwrapBatchHandlerUrl, type UnwrapBatchJob, type UnwrapBatchResult } from '@strata/core/node/unwrap-batch-handler';
 import { WorkerPool } from '@strata/core/node/worker-pool';
 
 export interface MixNodeDeps {
@@ -65,7 +66,7 @@ export class MixNode {
   private readonly directory: DirectoryClient;
   private readonly runtime: EpochRuntime;
   private readonly loopClock = new SystemClock({ unref: true });
-  private pool!: WorkerPool<UnwrapJob, UnwrapOutcome, UnwrapControl>;
+  private pool!: WorkerPool<UnwrapBatchJob, UnwrapBatchResult, UnwrapControl>;
   private replay!: ReplayFilter;
   private held!: HeldStore;
   private engine!: MixEngine;
@@ -112,7 +113,11 @@ export class MixNode {
       onGraceEnd: async (epoch) => {
         await this.replay.pruneBefore(epoch);
       },
-      onConsensus: (epoch, t) => this.setConsensus(t, epoch),
+      onConsensus: (epoch, t) => {
+        // Dial the links of the epoch before its packets need them (docs/spec/directory.md "Epoch transitions").
+        if (epoch >= this.runtime.epoch) this.peers.prepare(t.nextHopsOf(this.nodeId));
+        this.setConsensus(t, epoch);
+      },
       // The next epoch's document usually arrives before that epoch starts (and setConsensus ignores
       // a document for another epoch): apply it when its epoch begins.
       onEpochStart: (epoch, t) => {
@@ -176,12 +181,14 @@ export class MixNode {
       { memoryCeilingBytes: c.memoryCeilingBytes, delayQueuePackets: budget.delayQueuePackets, workerQueuedPackets: budget.workerQueuedPackets, capped: budget.capped },
       'packet queue bounds',
     );
+    // The workers unwrap the packets of each event-loop turn in batches (one message each way):
+    // the pool then counts batches, so its queue bound is the packet budget over the batch size.
     this.pool = new WorkerPool({
-      handlerUrl: unwrapHandlerUrl(),
+      handlerUrl: unwrapBatchHandlerUrl(),
       init: { geometry: specOfGeometry(this.geometry) },
       size: c.workers.count,
       maxInFlightPerWorker: c.workers.maxInFlightPerWorker,
-      maxQueued: budget.workerQueuedPackets,
+      maxQueued: Math.floor(budget.workerQueuedPackets / DEFAULT_UNWRAP_BATCH_PACKETS),
     });
     await this.pool.ready();
     this.metrics.watchWorkers(this.pool);
@@ -197,7 +204,8 @@ export class MixNode {
       onDrop: (reason) => this.metrics.drop(reason),
     });
     this.engine = new MixEngine({
-      pool: this.pool,
+      batchPool: this.pool,
+      batchPackets: DEFAULT_UNWRAP_BATCH_PACKETS,
       replayFilter: this.replay,
       metrics: this.metrics,
       packetBytes: this.geometry.packetLength,

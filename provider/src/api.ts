@@ -5,12 +5,13 @@ import { installConnectionLimit, type ConnectionLimits } from '@strata/core/http
 import { wellKnownSigningBytes as sharedWellKnownSigningBytes } from '@strata/core/provider-protocol';
 import type { DropboxStore } from './dropbox-store.js';
 import { MAX_ACK_IDS } from './dropbox-store.js';
-import { ProviderError, ProviderValidationError } from './errors.js';
+import { ProviderError, ProviderValidationError, UnknownIdentityError } from './errors.js';
 import type { ProviderMetrics } from './metrics.js';
 import { ed25519PublicKey, generateEd25519KeyPair, listDigest, u64, type RequestVerifier } from './request-signing.js';
 import { MAX_SURBS_PER_REQUEST, type SurbRegistry } from './surb-registry.js';
 import type { TlsMaterial } from './tls.js';
 import type { LinkKeyRegistry } from './link-key-registry.js';
+import type { IdentityRegistry } from './identity-registry.js';
 
 /** Defaults of api.maxConnections and api.maxConnectionsPerSource (provider config). */
 const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = Object.freeze({ maxConnections: 10_000, maxConnectionsPerSource: 64 });
@@ -48,6 +49,8 @@ export interface ClientApiOptions {
   readonly identityKey: KeyObject;
   /** Where a device registration's optional `linkKey` goes (absent: the field is refused). */
   readonly linkKeys?: LinkKeyRegistry;
+  /** Published identities (§10); absent: the /v1/identities routes answer 404 no_route. */
+  readonly identities?: IdentityRegistry;
 }
 
 export const WELL_KNOWN_SIGNATURE_HEADER = 'x-strata-signature';
@@ -256,5 +259,58 @@ export async function buildClientApi(opts: ClientApiOptions): Promise<FastifyIns
     },
   );
 
+  const identities = opts.identities;
+  if (identities) {
+    // provider.md §10. Authenticated by the identity statement itself (no account, alias or device is
+    // named: publishing does not link the identity to any alias the client registered).
+    app.post<{ Body: { handle: string; ed25519: string; x25519: string; publishedAtMs: number; signature: string; rotationSignature?: string } }>(
+      '/v1/identities',
+      {
+        schema: {
+          body: {
+            ...bodySchema({ handle: KEY, ed25519: KEY, x25519: KEY, publishedAtMs: TIMESTAMP, signature: SIG }),
+            properties: { handle: KEY, ed25519: KEY, x25519: KEY, publishedAtMs: TIMESTAMP, signature: SIG, rotationSignature: SIG },
+          },
+          response: { 200: { type: 'object', properties: { created: { type: 'boolean' }, rotated: { type: 'boolean' } } }, 201: { type: 'object', properties: { created: { type: 'boolean' }, rotated: { type: 'boolean' } } }, ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const b = req.body;
+        const r = await identities.publish({
+          handle: dec(b.handle),
+          ed25519PublicKey: dec(b.ed25519),
+          x25519PublicKey: dec(b.x25519),
+          publishedAtMs: b.publishedAtMs,
+          signature: dec(b.signature),
+          rotationSignature: b.rotationSignature === undefined ? undefined : dec(b.rotationSignature),
+        });
+        metrics.identitiesPublished.inc({ outcome: r.created ? 'created' : r.rotated ? 'rotated' : 'refreshed' });
+        return reply.status(r.created ? 201 : 200).send(r);
+      },
+    );
+
+    const enc = (x: Uint8Array): string => Buffer.from(x.buffer, x.byteOffset, x.length).toString('base64url');
+    // A POST, not GET /v1/identities/:handle: the handle then never appears in a URL (reverse-proxy
+    // access logs would otherwise keep who was looked up).
+    app.post<{ Body: { handle: string } }>(
+      '/v1/identities/lookup',
+      { schema: { body: bodySchema({ handle: KEY }), response: errorResponses } },
+      async (req, reply) => {
+        const r = identities.get(dec(req.body.handle));
+        metrics.identityLookups.inc({ result: r ? 'found' : 'unknown' });
+        if (!r) throw new UnknownIdentityError();
+        return reply.header('cache-control', 'no-store').send({
+          handle: enc(r.handle),
+          ed25519: enc(r.ed25519PublicKey),
+          x25519: enc(r.x25519PublicKey),
+          publishedAtMs: r.publishedAtMs,
+          signature: enc(r.signature),
+          rotationSignature: r.rotationSignature ? enc(r.rotationSignature) : null,
+        });
+      },
+    );
+  }
+
   return app;
 }
+

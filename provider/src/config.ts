@@ -42,6 +42,8 @@ export interface ProviderConfig {
     readonly maxAliasesPerAccount: number;
     readonly maxDevicesPerAccount: number;
     readonly maxSurbsPerAlias: number;
+    /** Published identities held (GET/POST /v1/identities, provider.md §10); more: 429 identities. */
+    readonly maxIdentities: number;
     readonly sweepIntervalMs: number;
     /** Upper bound of operations (stores, acks, …) folded into one LMDB transaction + flush. */
     readonly maxCommitBatch: number;
@@ -79,6 +81,7 @@ const DEFAULTS = {
     maxAliasesPerAccount: 100_000,
     maxDevicesPerAccount: 16,
     maxSurbsPerAlias: 1000,
+    maxIdentities: 1_000_000,
     sweepIntervalMs: 60_000,
     maxCommitBatch: 8192,
     mapSizeBytes: 1 << 30,
@@ -222,6 +225,7 @@ export function parseProviderConfig(raw: unknown): ProviderConfig {
       maxAliasesPerAccount: int(d, dp, 'maxAliasesPerAccount', D.maxAliasesPerAccount, 1, 10_000_000),
       maxDevicesPerAccount: int(d, dp, 'maxDevicesPerAccount', D.maxDevicesPerAccount, 1, 1024),
       maxSurbsPerAlias: int(d, dp, 'maxSurbsPerAlias', D.maxSurbsPerAlias, 1, 1_000_000),
+      maxIdentities: int(d, dp, 'maxIdentities', D.maxIdentities, 0, 100_000_000),
       sweepIntervalMs: int(d, dp, 'sweepIntervalMs', D.sweepIntervalMs, 10, 24 * 3600 * 1000),
       maxCommitBatch: int(d, dp, 'maxCommitBatch', D.maxCommitBatch, 1, 1_000_000),
       mapSizeBytes: int(d, dp, 'mapSizeBytes', D.mapSizeBytes, 1 << 20, Number.MAX_SAFE_INTEGER),

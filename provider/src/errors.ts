@@ -53,7 +53,7 @@ export class UnknownDeviceError extends ProviderError {
 export class QuotaExceededError extends ProviderError {
   override name = 'QuotaExceededError';
   override readonly status = 429;
-  constructor(reason: 'alias_quota' | 'accounts' | 'account_aliases' | 'account_devices' | 'account_link_keys' | 'surb_quota', limit: number) {
+  constructor(reason: 'alias_quota' | 'accounts' | 'account_aliases' | 'account_devices' | 'account_link_keys' | 'surb_quota' | 'identities', limit: number) {
     super(reason, `quota exceeded (${reason}): limit is ${limit}`);
   }
 }
@@ -62,7 +62,7 @@ export class QuotaExceededError extends ProviderError {
 export class ConflictError extends ProviderError {
   override name = 'ConflictError';
   override readonly status = 409;
-  constructor(reason: 'alias_taken' | 'surb_id_taken' | 'last_device', message: string) {
+  constructor(reason: 'alias_taken' | 'surb_id_taken' | 'last_device' | 'stale_statement', message: string) {
     super(reason, message);
   }
 }
@@ -103,5 +103,23 @@ export class DecodeError extends ProviderError {
   override readonly status = 400;
   constructor(message: string) {
     super('malformed', message);
+  }
+}
+
+/** GET /v1/identities/:handle for a handle nobody published (404 unknown_identity, provider.md §10). */
+export class UnknownIdentityError extends ProviderError {
+  override name = 'UnknownIdentityError';
+  override readonly status = 404;
+  constructor() {
+    super('unknown_identity', 'no identity is published under this handle');
+  }
+}
+
+/** A first identity statement under a handle that is not the handle of its keys (403 handle_mismatch). */
+export class HandleMismatchError extends ProviderError {
+  override name = 'HandleMismatchError';
+  override readonly status = 403;
+  constructor() {
+    super('handle_mismatch', 'the first statement under a handle must carry the keys the handle is derived from');
   }
 }

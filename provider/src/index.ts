@@ -8,6 +8,7 @@ export * from './request-signing.js';
 export * from './group-commit.js';
 export * from './dropbox-store.js';
 export * from './surb-registry.js';
+export * from './identity-registry.js';
 export * from './metrics.js';
 export * from './keys.js';
 export * from './tls.js';

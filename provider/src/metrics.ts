@@ -16,6 +16,8 @@ export class ProviderMetrics {
   readonly polls = this.strata.counter('polls', 'Authenticated polls answered');
   readonly pollEntries = this.strata.counter('poll_entries', 'Poll response entries sent, real or dummy', ['kind'] as const);
   readonly acksSent = this.strata.counter('acks_sent', 'SURB-ACK delivery receipts sent back into the mixnet after a durable store');
+  readonly identitiesPublished = this.strata.counter('identities_published', 'Identity statements accepted, by outcome (created, rotated, refreshed)', ['outcome'] as const);
+  readonly identityLookups = this.strata.counter('identity_lookups', '/v1/identities/lookup answers, by result (found, unknown)', ['result'] as const);
   readonly apiRejected = this.strata.counter('api_rejected', 'Client API requests refused, by route and reason', ['route', 'reason'] as const);
   readonly commitSeconds = this.strata.histogram('commit', 'Time from the start of a group commit to its flush to disk', [], [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1]);
   /** Counts, not seconds: registered directly (StrataMetrics only names `_seconds` histograms). */

@@ -133,7 +133,11 @@ export class ProviderMixnet {
       describe: (epoch) => this.descriptorFor(epoch),
       applyKeys: (control) => this.#pool.broadcast(control),
       onGraceEnd: (epoch) => this.#replay.pruneBefore(epoch),
-      onConsensus: (epoch) => this.#onConsensus(epoch),
+      onConsensus: (epoch, t) => {
+        // Dial the epoch's layer-1 mixes before its packets need them (docs/spec/directory.md "Epoch transitions").
+        if (epoch >= this.#runtime.epoch) this.#peers.prepare(t.nextHopsOf(nodeIdOf(o.keys.identityPublicKey)));
+        this.#onConsensus(epoch);
+      },
       onEpochStart: (epoch, t) => {
         if (t) this.#onConsensus(epoch); // a document fetched before the epoch began is current now
       },

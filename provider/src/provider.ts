@@ -15,6 +15,7 @@ import { RequestVerifier, ed25519PrivateKey } from './request-signing.js';
 import { SurbRegistry } from './surb-registry.js';
 import { ensureSelfSignedCert, readTlsFiles } from './tls.js';
 import { LinkKeyRegistry } from './link-key-registry.js';
+import { IdentityRegistry } from './identity-registry.js';
 import { ProviderMixnet } from './mixnet.js';
 import type { DirectoryClient } from '@strata/core/node/directory-client';
 
@@ -82,6 +83,7 @@ export class Provider {
       notBeforeMs: Date.now(),
       replayCache: new ReplayCache(config.auth.timestampWindowMs, config.auth.maxNonces),
     });
+    const identities = new IdentityRegistry(opened.env, opened.commit, { maxIdentities: d.maxIdentities, timestampWindowMs: config.auth.timestampWindowMs });
     const linkKeys = config.mixnet ? new LinkKeyRegistry(opened.env, opened.commit, d.maxDevicesPerAccount) : undefined;
     let apiUrl = config.api.publicUrl ?? '';
     const wellKnown = (): WellKnownDocument => ({
@@ -102,7 +104,7 @@ export class Provider {
     let admin: FastifyInstance | undefined;
     let mixnet: ProviderMixnet | undefined;
     try {
-      api = await buildClientApi({ tls, bodyLimitBytes: config.api.bodyLimitBytes, requestTimeoutMs: config.api.requestTimeoutMs, connectionLimits: config.api, store: opened, surbs, verifier, metrics, wellKnown, identityKey: ed25519PrivateKey(keys.identitySeed, keys.identityPublicKey), ...(linkKeys ? { linkKeys } : {}) });
+      api = await buildClientApi({ tls, bodyLimitBytes: config.api.bodyLimitBytes, requestTimeoutMs: config.api.requestTimeoutMs, connectionLimits: config.api, store: opened, surbs, verifier, metrics, wellKnown, identities, identityKey: ed25519PrivateKey(keys.identitySeed, keys.identityPublicKey), ...(linkKeys ? { linkKeys } : {}) });
       await api.listen({ host: config.api.host, port: config.api.port });
       const port = (api.server.address() as AddressInfo).port;
       if (!config.api.publicUrl) apiUrl = `https://${config.api.tls.hostnames[0]}:${port}`;
@@ -156,6 +158,14 @@ export class Provider {
   /** Bound port of the client API. */
   get apiPort(): number {
     return (this.api.server.address() as AddressInfo).port;
+  }
+
+  /**
+   * The client API's fastify instance: for in-process fuzzing through `app.inject()` (issue 9,
+   * provider/scripts/fuzz.ts). Not for serving: the provider already listens on it.
+   */
+  get apiServer(): FastifyInstance {
+    return this.api;
   }
 
   /** Bound port of the operator listener, or undefined when disabled. */

@@ -14,7 +14,8 @@ import { SendScheduler, type SendEvent } from '@strata/client-lib/send-scheduler
 import type { Scenario } from './scenario.js';
 import type { Trace } from './trace.js';
 import { DeliveredMass, MassTracker } from './mass-tracker.js';
-import { ForwardEntropy, PoolLog, SKIP, type ForwardEntropyResult } from './forward-entropy.js';
+import { ForwardEntropy, PoolLog, SKIP, buildPoolCsr, type ForwardEntropyResult } from './forward-entropy.js';
+import { BatchForwardEntropy } from './batch-entropy.js';
 import { F64Vec, I32Vec } from './vec.js';
 import { analyseDisclosure, type DisclosureResult } from './disclosure.js';
 
@@ -846,12 +847,17 @@ export class Engine implements Clock {
     let attackEntropy: number | null = null;
     const variantMean = new Float64Array(this.K);
     for (let v = 0; v < this.K; v++) {
-      const fe = new ForwardEntropy(this.logs[v], this.rank, this.sc.metrics.entropyPruneMass);
-      const res = fe.computeAll(pick(this.mEntryPool[v], true), pick(this.mEntryPos[v], false));
+      // Every message: batched lanes (same figures within their bounds, several times less CPU).
+      const csr = buildPoolCsr(this.logs[v]);
+      const be = new BatchForwardEntropy(csr, this.rank, { pruneMass: this.sc.metrics.entropyPruneMass });
+      const res = be.computeAll(pick(this.mEntryPool[v], true), pick(this.mEntryPos[v], false));
       variantMean[v] = meanFinite(res.entropy);
       if (v === 0) {
         exact = res;
-        if (this.attackEntry !== null) attackEntropy = fe.singlePoolEntropy(this.attackEntry[0], this.attackEntry[1]);
+        if (this.attackEntry !== null) {
+          const fe = new ForwardEntropy(this.logs[v], this.rank, this.sc.metrics.entropyPruneMass);
+          attackEntropy = fe.singlePoolEntropy(this.attackEntry[0], this.attackEntry[1]);
+        }
       }
     }
     const ex = exact as ForwardEntropyResult;

@@ -110,6 +110,26 @@ export interface ForwardEntropyResult {
 }
 
 const LN2 = Math.LN2;
+
+/** Shannon entropy (bits) of output masses with Σ m = Z > 0 and Σ m ln m = T: ln Z − T/Z, in bits (NaN when Z = 0). */
+export function entropyBitsOf(T: number, Z: number): number {
+  if (!(Z > 0)) return NaN;
+  const h = (Math.log(Z) - T / Z) / LN2;
+  return h < 0 ? 0 : h;
+}
+
+/**
+ * Bound (bits) on |true − computed| entropy when mass δ = `pruned` was dropped and Z delivered, over N
+ * outgoing messages (log2N = log2 N): h2(a) + a·log2 N with a = δ/(Z + δ) (docs/sim.md, *Pruning*).
+ */
+export function pruneBoundBits(pruned: number, Z: number, log2N: number): number {
+  if (pruned <= 0) return 0;
+  const a = pruned / (Z + pruned);
+  if (a >= 0.5) return log2N;
+  const h2 = -a * Math.log2(a) - (1 - a) * Math.log2(1 - a);
+  return h2 + a * log2N;
+}
+
 /** Entries per sweep are numbered below this; position·ENTRY_SPAN + number stays an exact float64. */
 const ENTRY_SPAN = 2 ** 21;
 
@@ -254,19 +274,11 @@ export class ForwardEntropy {
   }
 
   private entropyBits(): number {
-    const Z = this.Z;
-    if (!(Z > 0)) return NaN;
-    const h = (Math.log(Z) - this.T / Z) / LN2;
-    return h < 0 ? 0 : h;
+    return entropyBitsOf(this.T, this.Z);
   }
 
   private bound(): number {
-    const d = this.pruned;
-    if (d <= 0) return 0;
-    const a = d / (this.Z + d);
-    if (a >= 0.5) return this.log2N;
-    const h2 = -a * Math.log2(a) - (1 - a) * Math.log2(1 - a);
-    return h2 + a * this.log2N;
+    return pruneBoundBits(this.pruned, this.Z, this.log2N);
   }
 
   private run(pool: number, idx: number, single: boolean): void {

@@ -5,6 +5,8 @@ export * from './trace.js';
 export * from './engine.js';
 export * from './mass-tracker.js';
 export * from './forward-entropy.js';
+export * from './batch-entropy.js';
+export * from './fast-log.js';
 export * from './disclosure.js';
 export * from './stats.js';
 export * from './summary.js';

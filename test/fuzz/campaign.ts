@@ -343,6 +343,9 @@ async function runChild(target: FuzzTarget<unknown>, opts: Options): Promise<voi
   process.exit(0);
 }
 
+/** How long a child may take to set its target up before its first heartbeat. */
+const SETUP_GRACE_MS = 60_000;
+
 /** Parent side: one child per target, watchdog on heartbeats, one summary line per target. */
 async function supervise(script: string, target: FuzzTarget<unknown>, opts: Options): Promise<FuzzSummary> {
   const stallMs = Math.max(5000, 2 * (opts.watchdogMs ?? target.watchdogMs ?? 2000));
@@ -356,7 +359,8 @@ async function supervise(script: string, target: FuzzTarget<unknown>, opts: Opti
     let lastCase = 0;
     let killedForHang = false;
     const t0 = performance.now();
-    let timer = setTimeout(onStall, stallMs);
+    // Setup (a daemon starting: keys, TLS certificate, LMDB) sends no beats: a longer first grace.
+    let timer = setTimeout(onStall, Math.max(stallMs, SETUP_GRACE_MS));
     function onStall(): void {
       killedForHang = true;
       process.stderr.write(`${target.name}: no heartbeat for ${stallMs} ms (last beat at case ${lastCase}, seed ${opts.seed}): killed as a hang\n`);

@@ -1,6 +1,8 @@
 // HTTP campaign helpers shared by the directory and provider fuzz scripts: raw HTTP/1.1 requests
 // over real sockets (plain or TLS), built from a route table and mutated at every level (JSON
 // values, body bytes, framing, headers, sizes), plus slow clients that trickle their bytes.
+// Well-framed requests reuse one keep-alive connection (KeepAliveConnection); broken framing,
+// chunking, header abuse and oversized bodies get a fresh connection each.
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { concat, invariant, mutateBytes, mutateJson, mutateString, recordInput, type Rng } from './campaign.js';
@@ -109,8 +111,8 @@ export function rawExchange(
 
 const CRLF = '\r\n';
 
-function baseHeaders(ep: HttpEndpoint, contentType: string | undefined, length: number | undefined): Record<string, string> {
-  const h: Record<string, string> = { host: `${ep.host}:${ep.port}`, connection: 'close' };
+function baseHeaders(ep: HttpEndpoint, contentType: string | undefined, length: number | undefined, connection: 'close' | 'keep-alive' = 'close'): Record<string, string> {
+  const h: Record<string, string> = { host: `${ep.host}:${ep.port}`, connection };
   if (contentType) h['content-type'] = contentType;
   if (length !== undefined) h['content-length'] = String(length);
   return h;
@@ -122,23 +124,39 @@ function bodyOf(route: HttpRoute): { contentType?: string; body?: Uint8Array } {
   return {};
 }
 
-/** One hostile request for `route`: which strategy, and the bytes on the wire. */
-export function hostileRequest(rnd: Rng, ep: HttpEndpoint, route: HttpRoute): { strategy: string; bytes: Uint8Array } {
+/**
+ * One hostile request for `route`: which strategy, the bytes on the wire, and whether it is one
+ * well-framed request after which the connection may be reused (`keepAlive`: such requests then
+ * say `connection: keep-alive`; the others always `close`).
+ */
+export function hostileRequest(rnd: Rng, ep: HttpEndpoint, route: HttpRoute, keepAlive = false): { strategy: string; bytes: Uint8Array; reusable: boolean; method: string } {
   const { contentType, body } = bodyOf(route);
   const extra = route.headers ?? {};
+  const conn = keepAlive ? 'keep-alive' : 'close';
   const req = (path: string, headers: Record<string, string>, b?: Uint8Array): Uint8Array =>
     encodeRequest(route.method, path, { ...headers, ...extra }, b);
-  const valid = (): Uint8Array => req(route.path, baseHeaders(ep, contentType, body?.length), body);
+  const valid = (): Uint8Array => req(route.path, baseHeaders(ep, contentType, body?.length, conn), body);
+  const r = hostileRequestOnce(rnd, ep, route, { contentType, body, extra, conn, req, valid });
+  return { method: route.method, ...r, reusable: keepAlive && (r.reusable ?? false) };
+}
+
+function hostileRequestOnce(
+  rnd: Rng,
+  ep: HttpEndpoint,
+  route: HttpRoute,
+  x: { contentType?: string; body?: Uint8Array; extra: Record<string, string>; conn: 'close' | 'keep-alive'; req: (path: string, headers: Record<string, string>, b?: Uint8Array) => Uint8Array; valid: () => Uint8Array },
+): { strategy: string; bytes: Uint8Array; reusable?: boolean; method?: string } {
+  const { contentType, body, extra, conn, req, valid } = x;
   switch (rnd.int(12)) {
     case 0: {
       // Wrong types / missing / extra fields, structurally valid JSON.
       const j = Buffer.from(JSON.stringify(mutateJson(rnd, route.json ?? {})) ?? 'null');
-      return { strategy: 'json-types', bytes: req(route.path, baseHeaders(ep, 'application/json', j.length), j) };
+      return { strategy: 'json-types', bytes: req(route.path, baseHeaders(ep, 'application/json', j.length, conn), j), reusable: true };
     }
     case 1: {
       // Malformed JSON / mutated body bytes, correct framing.
       const b = mutateBytes(rnd, body ?? Buffer.from('{}'));
-      return { strategy: 'body-bytes', bytes: req(route.path, baseHeaders(ep, contentType ?? 'application/json', b.length), b) };
+      return { strategy: 'body-bytes', bytes: req(route.path, baseHeaders(ep, contentType ?? 'application/json', b.length, conn), b), reusable: true };
     }
     case 2: {
       // A real body just past (or far past) the route's limit.
@@ -155,19 +173,19 @@ export function hostileRequest(rnd: Rng, ep: HttpEndpoint, route: HttpRoute): { 
     case 4: {
       // Content type games.
       const ct = rnd.pick(['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x', '', 'application/octet-stream', 'application/json, application/json']);
-      return { strategy: 'content-type', bytes: req(route.path, baseHeaders(ep, ct || undefined, body?.length ?? 0), body ?? new Uint8Array(0)) };
+      return { strategy: 'content-type', bytes: req(route.path, baseHeaders(ep, ct || undefined, body?.length ?? 0, conn), body ?? new Uint8Array(0)), reusable: true };
     }
     case 5: {
       // Path and query mutations (params of the wrong type, traversal, encodings).
       const path = rnd.chance(0.5)
         ? mutateString(rnd, route.path).replace(/[\s\r\n]/g, '%20')
         : `${route.path}${rnd.pick(['/..', '/%2e%2e', '?a=1&a=2', '/x'.repeat(200), '%00', '/-1', '/1e309', '/999999999999999999999', '?__proto__[x]=1'])}`;
-      return { strategy: 'path', bytes: req(path.startsWith('/') ? path : `/${path}`, baseHeaders(ep, contentType, body?.length), body) };
+      return { strategy: 'path', bytes: req(path.startsWith('/') ? path : `/${path}`, baseHeaders(ep, contentType, body?.length, conn), body), reusable: true };
     }
     case 6: {
       // Wrong method.
       const m = rnd.pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'TRACE', 'FOO']);
-      return { strategy: 'method', bytes: encodeRequest(m, route.path, { ...baseHeaders(ep, contentType, body?.length), ...extra }, body) };
+      return { strategy: 'method', bytes: encodeRequest(m, route.path, { ...baseHeaders(ep, contentType, body?.length, conn), ...extra }, body), reusable: true, method: m };
     }
     case 7: {
       // Chunked transfer with broken or hostile chunks.
@@ -194,8 +212,110 @@ export function hostileRequest(rnd: Rng, ep: HttpEndpoint, route: HttpRoute): { 
       // Random bytes.
       return { strategy: 'random', bytes: rnd.bytes(rnd.int(600)) };
     default:
-      return { strategy: 'valid', bytes: valid() };
+      return { strategy: 'valid', bytes: valid(), reusable: true };
   }
+}
+
+/**
+ * One reusable connection (plain or TLS) for well-framed requests: each exchange writes one
+ * request and reads one response, delimited by its content-length (none for HEAD, 204 and 304).
+ * Whenever a reply cannot be delimited, the server closes, or the client gives up, the connection
+ * is dropped and the next exchange opens a new one.
+ */
+export class KeepAliveConnection {
+  #socket: Socket | undefined;
+  #ready: Promise<void> | undefined;
+  #buf: Buffer = Buffer.alloc(0);
+  #onChange: (() => void) | undefined;
+  #closed = true;
+  /** Connections opened so far (a measure of reuse). */
+  opened = 0;
+
+  constructor(readonly ep: HttpEndpoint, readonly clientTimeoutMs = 2000) {}
+
+  #open(): Promise<void> {
+    this.opened++;
+    const socket: Socket = this.ep.tls
+      ? tlsConnect({ host: this.ep.host, port: this.ep.port, rejectUnauthorized: false, servername: 'localhost' })
+      : netConnect({ host: this.ep.host, port: this.ep.port });
+    this.#socket = socket;
+    this.#buf = Buffer.alloc(0);
+    this.#closed = false;
+    socket.on('data', (c: Buffer) => {
+      if (socket !== this.#socket) return;
+      this.#buf = this.#buf.length === 0 ? c : Buffer.concat([this.#buf, c]);
+      this.#onChange?.();
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      if (socket !== this.#socket) return;
+      this.#closed = true;
+      this.#onChange?.();
+    });
+    return new Promise<void>((resolve) => {
+      socket.once(this.ep.tls ? 'secureConnect' : 'connect', () => resolve());
+      socket.once('close', () => resolve());
+    });
+  }
+
+  drop(): void {
+    this.#socket?.destroy();
+    this.#socket = undefined;
+    this.#ready = undefined;
+    this.#closed = true;
+  }
+
+  /** Sends one request; resolves with its reply (status null if closed or timed out unanswered). */
+  async exchange(bytes: Uint8Array, method: string): Promise<HttpResult> {
+    if (this.#closed || !this.#socket) this.#ready = this.#open();
+    await this.#ready;
+    const socket = this.#socket;
+    if (!socket || this.#closed) return this.#finish(null, 'closed', 0, true);
+    socket.write(bytes);
+    return new Promise<HttpResult>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#onChange = undefined;
+        resolve(this.#finish(null, 'client-timeout', this.#buf.length, true));
+      }, this.clientTimeoutMs);
+      const check = (): void => {
+        const r = this.#parse(method);
+        if (r === undefined && !this.#closed) return;
+        clearTimeout(timer);
+        this.#onChange = undefined;
+        if (r === undefined) resolve(this.#finish(statusOf(this.#buf), this.#buf.subarray(0, 200).toString('latin1'), this.#buf.length, true));
+        else resolve(r);
+      };
+      this.#onChange = check;
+      check();
+    });
+  }
+
+  #finish(status: number | null, head: string, bytes: number, drop: boolean): HttpResult {
+    if (drop) this.drop();
+    return { status, bytes, head };
+  }
+
+  /** One complete response at the start of the buffer, or undefined while incomplete. */
+  #parse(method: string): HttpResult | undefined {
+    const end = this.#buf.indexOf('\r\n\r\n');
+    if (end < 0) return undefined;
+    const head = this.#buf.subarray(0, end).toString('latin1');
+    const status = statusOf(this.#buf);
+    const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+    const noBody = method === 'HEAD' || status === 204 || status === 304;
+    if (!noBody && !length) return undefined; // delimited by close (or chunked): wait for the close
+    const total = end + 4 + (noBody ? 0 : Number(length![1]));
+    if (this.#buf.length < total) return undefined;
+    const close = /\r\nconnection: *close/i.test(head) || this.#buf.length > total || status === null;
+    const r = this.#finish(status, head.slice(0, 200), total, close);
+    this.#buf = Buffer.alloc(0);
+    return r;
+  }
+}
+
+function statusOf(buf: Buffer): number | null {
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(buf.subarray(0, 16).toString('latin1'));
+  return m ? Number(m[1]) : null;
 }
 
 /** The server answered with a 5xx (or a reply that is not HTTP at all): the finding to report. */
@@ -210,11 +330,12 @@ export async function hostileRequestCase(
   rnd: Rng,
   ep: HttpEndpoint,
   routes: readonly HttpRoute[],
-  opts: { exchange?: RawExchangeOptions; allowed5xx?: readonly number[] } = {},
+  opts: { exchange?: RawExchangeOptions; allowed5xx?: readonly number[]; keepAlive?: KeepAliveConnection } = {},
 ): Promise<string> {
   const route = rnd.pick(routes);
-  const { strategy, bytes } = hostileRequest(rnd, ep, route);
-  recordInput({ route: `${route.method} ${route.path}`, strategy, request: Buffer.from(bytes.subarray(0, 2048)).toString('latin1') });
+  const { strategy, bytes, reusable, method } = hostileRequest(rnd, ep, route, opts.keepAlive !== undefined);
+  recordInput({ route: `${route.method} ${route.path}`, strategy, reusable, request: Buffer.from(bytes.subarray(0, 2048)).toString('latin1') });
+  if (reusable && opts.keepAlive) return checkReply(await opts.keepAlive.exchange(bytes, method), strategy, opts.allowed5xx);
   return checkReply(await rawExchange(ep, bytes, opts.exchange), strategy, opts.allowed5xx);
 }
 

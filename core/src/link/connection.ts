@@ -9,6 +9,11 @@ import type { LinkCloseReason, LinkMetrics, LinkRole } from './metrics.js';
 import type { StreamPort } from './stream-reader.js';
 
 const EMPTY = new Uint8Array(0);
+/**
+ * Frames written in one event-loop turn leave in one writev (cork, uncork on the next tick), but a
+ * burst flushes every this many bytes, so queuedBytes/backpressure see what they saw before.
+ */
+const CORK_FLUSH_BYTES = 64 * 1024;
 const REKEY: LinkCommand = Object.freeze({ kind: 'Rekey' });
 const DISCONNECT: LinkCommand = Object.freeze({ kind: 'Disconnect' });
 
@@ -68,6 +73,9 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
   private closedInfo: LinkCloseInfo | null = null;
   private drain: { promise: Promise<void>; resolve: () => void } | null = null;
   private rekeyTimer: NodeJS.Timeout | null = null;
+  /** Zero-filled plaintext reused by send() (re-zeroed after each frame is sealed). */
+  private readonly sendPlain: Uint8Array;
+  private corkedBytes = 0;
 
   constructor(init: LinkConnectionInit<P>) {
     super();
@@ -83,6 +91,7 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
     this.sentUnderKey = init.sentFrames;
     this.recvUnderKey = init.recvFrames;
     this.commandBytes = commandBytesOf(init.config.frameBytes);
+    this.sendPlain = new Uint8Array(this.commandBytes);
     const stream = this.port.stream;
     stream.pause(); // until start(): bytes wait in the transport, which pushes back on the peer
     stream.on('drain', () => this.releaseDrain());
@@ -141,16 +150,18 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
       this.metrics.sendDropped('send_queue_full');
       return Promise.reject(new LinkError('send_queue_full', `send queue holds ${this.port.stream.writableLength} bytes`));
     }
-    let plaintext: Uint8Array;
+    const plaintext = this.sendPlain;
+    let used: number;
     try {
-      plaintext = new Uint8Array(this.commandBytes);
-      encodeCommandInto(cmd, plaintext);
+      used = encodeCommandInto(cmd, plaintext);
     } catch (err) {
+      plaintext.fill(0);
       return Promise.reject(err);
     }
     // Lockstep rekey: the rekeyAfterFrames-th frame under a key is always Rekey.
     if (this.sentUnderKey >= this.config.rekeyAfterFrames - 1) this.writeRekey();
     const below = this.writeFrame(plaintext);
+    plaintext.fill(0, 0, used); // back to all zeros (the padding) for the next command
     if (below || this.closedInfo !== null) return Promise.resolve();
     return this.drainPromise();
   }
@@ -188,14 +199,30 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
   }
 
   private writeFrame(plaintext: Uint8Array): boolean {
-    const ct = this.sendCipher.encryptWithAd(EMPTY, plaintext);
-    const frame = Buffer.allocUnsafe(this.config.frameBytes);
-    frame.writeUInt16BE(ct.length, 0);
-    frame.set(ct, FRAME_HEADER_BYTES);
+    const frameBytes = this.config.frameBytes;
+    const frame = Buffer.allocUnsafe(frameBytes);
+    frame.writeUInt16BE(frameBytes - FRAME_HEADER_BYTES, 0);
+    // Seal straight into the frame (ciphertext‖tag fills it: commandBytes + 16 = frameBytes - 2).
+    this.sendCipher.encryptWithAdInto(EMPTY, plaintext, frame.subarray(FRAME_HEADER_BYTES));
     this.sentUnderKey++;
     this.metrics.frame('send');
-    return this.port.stream.write(frame);
+    const stream = this.port.stream;
+    if (this.corkedBytes === 0) {
+      stream.cork();
+      process.nextTick(this.uncork);
+    }
+    const below = stream.write(frame);
+    this.corkedBytes += frameBytes;
+    if (this.corkedBytes >= CORK_FLUSH_BYTES) this.uncork();
+    return below;
   }
+
+  /** Lets the frames corked this turn go to the transport (one writev). */
+  private readonly uncork = (): void => {
+    if (this.corkedBytes === 0) return;
+    this.corkedBytes = 0;
+    this.port.stream.uncork();
+  };
 
   private writeRekey(): void {
     this.writeFrameOf(REKEY);
@@ -271,6 +298,7 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
   private finish(info: LinkCloseInfo, destroy: boolean): void {
     if (this.closedInfo !== null) return;
     this.closedInfo = info;
+    this.uncork(); // frames written this turn (e.g. Disconnect) go out before end/destroy
     if (this.rekeyTimer !== null) clearInterval(this.rekeyTimer);
     this.rekeyTimer = null;
     this.port.discard();

@@ -8,6 +8,8 @@ import { WorkerPoolError } from './errors.js';
 import { NODE_DROP_REASONS as DROP_REASONS, type NodeDropReason as DropReason, type EngineMetrics } from './drop-reasons.js';
 import type { ReplayFilter } from './replay-filter.js';
 import type { UnwrapControl, UnwrapJob, UnwrapOutcome } from './unwrap-handler.js';
+import { NODE_ID_LENGTH, REPLAY_TAG_LENGTH } from 'sphinx-packet-ts';
+import { batchSlotOffset, type UnwrapBatchJob, type UnwrapBatchResult } from './unwrap-batch-handler.js';
 import type { WorkerPool } from './worker-pool.js';
 
 export interface ForwardItem {
@@ -17,8 +19,20 @@ export interface ForwardItem {
 
 export type UnwrappedTerminal = Extract<UnwrapOutcome, { ok: true }>;
 
+/** Packets sent to a worker in one batch at most (a turn's packets are split across workers). */
+export const DEFAULT_UNWRAP_BATCH_PACKETS = 8;
+
 export interface MixEngineOptions {
-  pool: WorkerPool<UnwrapJob, UnwrapOutcome, UnwrapControl>;
+  /** Unwrap workers running unwrap-handler.ts (one job per packet). Give this or `batchPool`. */
+  pool?: WorkerPool<UnwrapJob, UnwrapOutcome, UnwrapControl>;
+  /**
+   * Unwrap workers running unwrap-batch-handler.ts: the packets of one event-loop turn travel in
+   * batches of at most `batchPackets` (one ArrayBuffer each way), which costs far less per packet.
+   * The pool's maxInFlightPerWorker and maxQueued then count batches.
+   */
+  batchPool?: WorkerPool<UnwrapBatchJob, UnwrapBatchResult, UnwrapControl>;
+  /** Largest batch for `batchPool` (default DEFAULT_UNWRAP_BATCH_PACKETS). */
+  batchPackets?: number;
   replayFilter: ReplayFilter;
   metrics: EngineMetrics;
   /** Sphinx packet length of the network's geometry. */
@@ -44,12 +58,20 @@ export class MixEngine {
   private inPipeline = 0;
   private readonly idleWaiters: (() => void)[] = [];
   private stopping = false;
+  private readonly batchPackets: number;
+  /** Packets received this turn, not yet sent to a worker (batchPool only). */
+  private batch: Uint8Array[] = [];
+  private batchArrivals: number[] = [];
+  private readonly flushBatch = (): void => this.sendBatch();
 
   constructor(options: MixEngineOptions) {
     assert(typeof options === 'object' && options !== null, 'options: must be an object');
     assertInt('options.packetBytes', options.packetBytes, 1);
     assertInt('options.maxDelayMs', options.maxDelayMs, 0);
     assert(typeof options.forward === 'function', 'options.forward: must be a function');
+    assert((options.pool === undefined) !== (options.batchPool === undefined), 'options: give exactly one of pool and batchPool');
+    this.batchPackets = options.batchPackets ?? DEFAULT_UNWRAP_BATCH_PACKETS;
+    assertInt('options.batchPackets', this.batchPackets, 1, 4096);
     this.o = options;
     this.queue = new DelayQueue<ForwardItem>({
       maxItems: options.maxQueuedPackets,
@@ -83,12 +105,21 @@ export class MixEngine {
       return m.drop('length');
     }
     const arrivalMs = this.queue.now();
+    if (this.o.batchPool) {
+      // Copied into the batch's own buffer when the batch leaves (end of this turn, or when full).
+      this.inPipeline++;
+      if (this.batch.length === 0) queueMicrotask(this.flushBatch);
+      this.batch.push(packet);
+      this.batchArrivals.push(arrivalMs);
+      if (this.batch.length >= this.batchPackets) this.sendBatch();
+      return;
+    }
     // Hand the worker a buffer of its own (transferred, not copied again).
     const own = packet.byteOffset === 0 && packet.byteLength === packet.buffer.byteLength && packet.buffer instanceof ArrayBuffer
       ? packet
       : packet.slice();
     this.inPipeline++;
-    this.o.pool
+    this.o.pool!
       .run({ packet: own.buffer as ArrayBuffer }, [own.buffer as ArrayBuffer])
       .then(
         (outcome) => this.afterUnwrap(outcome, arrivalMs),
@@ -97,10 +128,75 @@ export class MixEngine {
         },
       )
       .catch(() => m.drop('unwrap_error'))
-      .finally(() => {
-        this.inPipeline--;
-        if (this.inPipeline === 0) for (const w of this.idleWaiters.splice(0)) w();
+      .finally(() => this.leftPipeline(1));
+  }
+
+  private leftPipeline(n: number): void {
+    this.inPipeline -= n;
+    if (this.inPipeline === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Send the packets gathered so far to a worker as one batch. */
+  private sendBatch(): void {
+    const packets = this.batch;
+    const arrivals = this.batchArrivals;
+    const n = packets.length;
+    if (n === 0) return;
+    this.batch = [];
+    this.batchArrivals = [];
+    const bytes = this.o.packetBytes;
+    const buf = new Uint8Array(n * bytes);
+    for (let i = 0; i < n; i++) buf.set(packets[i], i * bytes);
+    const m = this.o.metrics;
+    this.o.batchPool!
+      .run({ packets: buf.buffer, count: n }, [buf.buffer])
+      .then(
+        (result) => this.afterBatch(result, arrivals),
+        (err: unknown) => {
+          const reason = err instanceof WorkerPoolError && err.reason === 'queue_full' ? 'worker_queue_full' : 'unwrap_error';
+          for (let i = 0; i < n; i++) m.drop(reason);
+          this.leftPipeline(n);
+        },
+      )
+      .catch(() => {
+        for (let i = 0; i < n; i++) m.drop('unwrap_error');
+        this.leftPipeline(n);
       });
+  }
+
+  /** Each packet of a batch goes on as if unwrapped alone (replay filter, then the delay queue). */
+  private afterBatch(r: UnwrapBatchResult, arrivals: number[]): void {
+    const n = arrivals.length;
+    if (r.count !== n || !(r.buf instanceof ArrayBuffer) || r.buf.byteLength !== batchSlotOffset(n, n, this.o.packetBytes)) {
+      for (let i = 0; i < n; i++) this.o.metrics.drop('unwrap_error');
+      return this.leftPipeline(n);
+    }
+    const special = new Map<number, UnwrapOutcome>();
+    for (const s of r.special) special.set(s.index, s.outcome);
+    const head = new Float64Array(r.buf, 0, 2 * n);
+    const bytes = this.o.packetBytes;
+    for (let i = 0; i < n; i++) {
+      let outcome = special.get(i);
+      if (outcome === undefined) {
+        const at = batchSlotOffset(n, i, bytes);
+        const delayMs = head[2 * i + 1];
+        outcome = {
+          ok: true,
+          epoch: head[2 * i],
+          replayTag: new Uint8Array(r.buf, at, REPLAY_TAG_LENGTH),
+          nextHop: new Uint8Array(r.buf, at + REPLAY_TAG_LENGTH, NODE_ID_LENGTH),
+          packet: new Uint8Array(r.buf, at + REPLAY_TAG_LENGTH + NODE_ID_LENGTH, bytes),
+          delayMs: Number.isNaN(delayMs) ? null : delayMs,
+          recipient: null,
+          payload: null,
+          surbReply: false,
+          surbId: null,
+        };
+      }
+      this.afterUnwrap(outcome, arrivals[i])
+        .catch(() => this.o.metrics.drop('unwrap_error'))
+        .finally(() => this.leftPipeline(1));
+    }
   }
 
   /**
@@ -123,6 +219,7 @@ export class MixEngine {
    */
   async stop(): Promise<PendingItem<ForwardItem>[]> {
     this.stopping = true;
+    this.sendBatch();
     if (this.inPipeline > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     return this.queue.drain();
   }

@@ -82,6 +82,9 @@ export class EpochRuntime {
    * with the oldest epoch still kept.
    */
   async start(): Promise<number> {
+    // The daemon may start us long after constructing us (workers, listener): read the clock again.
+    this.epochNow = this.o.epochs.current();
+    this.grace = this.o.epochs.now() - this.o.epochs.startMs(this.epochNow) < this.o.graceMs;
     const e = this.epochNow;
     this.o.sphinxKeys.ensure(e);
     this.o.sphinxKeys.ensure(e + 1);
@@ -101,19 +104,36 @@ export class EpochRuntime {
     this.timers.clear();
   }
 
-  /** The topology of the current epoch (or the previous one's during grace), if known. */
+  /**
+   * The topology of the current epoch, if known; else the previous epoch's, standing in until the
+   * current document arrives (for one epoch at most: graceEnd keeps it only that long).
+   */
   current(): Topology | undefined {
-    return this.topologies.get(this.epochNow) ?? (this.grace ? this.topologies.get(this.epochNow - 1) : undefined);
+    return this.topologies.get(this.epochNow) ?? this.topologies.get(this.epochNow - 1);
   }
 
-  /** Topologies a packet may have been routed under: current, and the previous during grace. */
+  /**
+   * Topologies a packet may have been routed under, most likely first: the current one, the
+   * previous one during grace (or while the current document is missing), and the next one once
+   * its document is known (docs/spec/directory.md "Epoch transitions"). They are the epochs whose
+   * Sphinx keys the node unwraps with (keyControl): a peer that switched epochs a few ms before us,
+   * or a packet built under the next key, is routed under a topology listed here. Allow lists
+   * (who may send to us, whom we may forward to) take the union over these.
+   */
   inForce(): Topology[] {
     const out: Topology[] = [];
     const cur = this.topologies.get(this.epochNow);
     if (cur) out.push(cur);
     const prev = this.topologies.get(this.epochNow - 1);
     if (prev && (this.grace || !cur)) out.push(prev);
+    const next = this.topologies.get(this.epochNow + 1);
+    if (next) out.push(next);
     return out;
+  }
+
+  /** The next epoch's topology, once its document was fetched (last part of the current epoch). */
+  upcoming(): Topology | undefined {
+    return this.topologies.get(this.epochNow + 1);
   }
 
   /** Keys the workers try, most likely first: current, previous (grace), next. */
@@ -160,6 +180,12 @@ export class EpochRuntime {
       try {
         const consensus = await this.o.directory.fetchConsensus(epoch);
         if (this.stopped) return;
+        // The fetcher answers an unpublished epoch with the last good document standing in (stale).
+        // Filed under the epoch asked for, it would route the whole next epoch under the previous
+        // epoch's layers while the peers use the real ones (every packet between the two views
+        // dropped: next_hop_not_allowed, peer_not_allowed, link_down). Keep asking instead; the
+        // previous topology stands in by itself while the current one is missing (current()).
+        if (consensus.epoch !== epoch) throw new Error(`epoch ${epoch}: not published yet (the fetcher offered epoch ${consensus.epoch}'s document)`);
         const t = new Topology(consensus);
         this.topologies.set(epoch, t);
         this.o.onConsensus?.(epoch, t, consensus);
@@ -179,8 +205,12 @@ export class EpochRuntime {
     this.after(Math.max(this.o.epochs.msUntil(next), 0), () => this.epochStart(next));
   }
 
-  private async epochStart(epoch: number): Promise<void> {
+  private async epochStart(scheduled: number): Promise<void> {
     if (this.stopped) return;
+    // A boundary timer that fired late (busy event loop at start-up) must not replay the missed
+    // epochs one by one: the node would route under an old epoch's topology while its peers use
+    // the current one. Jump to the epoch the clock is in.
+    const epoch = Math.max(scheduled, this.o.epochs.current());
     this.epochNow = epoch;
     this.grace = this.o.graceMs > 0;
     this.o.sphinxKeys.ensure(epoch + 1);
@@ -198,7 +228,9 @@ export class EpochRuntime {
     await this.o.applyKeys(this.keyControl());
     this.o.sphinxKeys.prune(epoch);
     await this.o.onGraceEnd?.(epoch);
-    for (const e of this.topologies.keys()) if (e < epoch) this.topologies.delete(e);
+    // The previous topology outlives the grace period only as the stand-in for a missing current one.
+    const standIn = !this.topologies.has(epoch);
+    for (const e of this.topologies.keys()) if (e < epoch && !(standIn && e === epoch - 1)) this.topologies.delete(e);
     this.o.logger.info({ epoch }, 'grace period over: previous Sphinx key and replay table deleted');
   }
 

@@ -54,6 +54,23 @@ export class Topology {
     return to === 1 && from === L && L > 1; // loops of first-layer mixes coming back
   }
 
+  /**
+   * The nodes `nodeId` may send packets to in this epoch: layer 1 for a provider, the next layer
+   * for a mix (providers and layer 1 for the last layer). Empty when `nodeId` is not listed. Used
+   * to dial the links of an epoch before it starts.
+   */
+  nextHopsOf(nodeId: Uint8Array): SignedDescriptor[] {
+    const me = this.byNodeId(nodeId);
+    if (!me) return [];
+    const out: SignedDescriptor[] = [];
+    for (const p of this.byId.values()) {
+      if (p === me) continue;
+      const ok = me.layer === 0 ? p.layer === 1 : this.mayForward(me.layer, p.layer);
+      if (ok) out.push(p.node);
+    }
+    return out;
+  }
+
   /** May a mix of layer `from` (1..L) forward to a node of layer `to`? */
   mayForward(from: number, to: number): boolean {
     const L = this.layerCount;

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { createCipheriv } from 'node:crypto';
-import { CipherState } from '../../src/link/cipher-state.js';
+import { availableAeadEngines, CipherState, defaultAeadEngine } from '../../src/link/cipher-state.js';
 
 const key = new Uint8Array(32).fill(9);
 const EMPTY = new Uint8Array(0);
@@ -54,4 +54,64 @@ describe('CipherState', () => {
     const c = new CipherState();
     assert.deepEqual(c.encryptWithAd(EMPTY, Uint8Array.of(1, 2)), Uint8Array.of(1, 2));
   });
+
+  it('prefers libsodium when sodium-native loads and names the engine it uses', () => {
+    const engines = availableAeadEngines();
+    assert.ok(engines.includes('openssl'));
+    assert.equal(defaultAeadEngine(), engines[0]);
+    assert.equal(new CipherState().engineName, engines[0]);
+    assert.equal(new CipherState('openssl').engineName, 'openssl');
+  });
+
+  it('refuses an unknown engine name', () => {
+    assert.throws(() => new CipherState('aes' as 'openssl'), { name: 'AssertionError' });
+  });
+
+  for (const engine of availableAeadEngines()) {
+    describe(`on ${engine}`, () => {
+      it('seals exactly what OpenSSL seals, with and without associated data, across a rekey', () => {
+        const a = new CipherState(engine);
+        const ref = new CipherState('openssl');
+        a.initializeKey(key);
+        ref.initializeKey(key);
+        const ad = Uint8Array.of(7, 7, 7);
+        for (const [i, len] of [0, 1, 64, 3084].entries()) {
+          const pt = new Uint8Array(len).map((_, j) => (j * 31 + i) & 0xff);
+          assert.deepEqual(a.encryptWithAd(i % 2 ? ad : EMPTY, pt), ref.encryptWithAd(i % 2 ? ad : EMPTY, pt));
+        }
+        a.rekey();
+        ref.rekey();
+        assert.deepEqual(a.encryptWithAd(EMPTY, Uint8Array.of(5)), ref.encryptWithAd(EMPTY, Uint8Array.of(5)));
+      });
+
+      it('seals into a caller buffer what encryptWithAd returns', () => {
+        const a = new CipherState(engine);
+        const b = new CipherState(engine);
+        a.initializeKey(key);
+        b.initializeKey(key);
+        const pt = new Uint8Array(100).fill(3);
+        const out = new Uint8Array(116);
+        a.encryptWithAdInto(EMPTY, pt, out);
+        assert.deepEqual(out, b.encryptWithAd(EMPTY, pt));
+        assert.equal(a.nonce, 1);
+        assert.throws(() => a.encryptWithAdInto(EMPTY, pt, new Uint8Array(115)), { name: 'AssertionError' });
+      });
+
+      it('opens what the other engine sealed and rejects a flipped tag bit', () => {
+        for (const other of availableAeadEngines()) {
+          const s = new CipherState(other);
+          const r = new CipherState(engine);
+          s.initializeKey(key);
+          r.initializeKey(key);
+          const pt = new Uint8Array(3084).fill(0x5a);
+          const ct = s.encryptWithAd(EMPTY, pt);
+          assert.deepEqual(r.decryptWithAd(EMPTY, ct), pt);
+          const bad = s.encryptWithAd(EMPTY, pt);
+          bad[bad.length - 1] ^= 0x80;
+          assert.throws(() => r.decryptWithAd(EMPTY, bad), { name: 'AeadError' });
+          assert.equal(r.nonce, 1);
+        }
+      });
+    });
+  }
 });

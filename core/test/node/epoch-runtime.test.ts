@@ -10,6 +10,7 @@ import { EpochClock } from '../../src/epoch.js';
 import { Ed25519Signer } from '../../src/keys.js';
 import { generateLinkKeyPair } from '../../src/link/x25519.js';
 import { SphinxKeyStore } from '../../src/sphinx-key-store.js';
+import { StrataMetrics } from '../../src/metrics.js';
 import { HttpDirectoryClient } from '../../src/node/directory-client.js';
 import { EpochRuntime } from '../../src/node/epoch-runtime.js';
 import type { UnwrapControl } from '../../src/node/unwrap-handler.js';
@@ -97,5 +98,64 @@ describe('EpochRuntime', function () {
     assert.deepEqual(last, [e0 + 1, e0 + 2]);
     assert.equal(existsSync(join(dir, 'sphinx', `sphinx-${e0}.key`)), false, 'the old key file is deleted');
     runtime.stop();
+  });
+
+  it('never files the last good document under an epoch whose own is not published yet, and takes the real one when it is', async () => {
+    // A second mix the document needs: its descriptor for epoch `withheld` is uploaded late, so that
+    // document is unpublished while the runtime first asks for it (the fetcher then offers the
+    // current epoch's document, stale).
+    const authority2 = new AuthorityFixture({
+      geometry: g,
+      params: { muPerSecond: 100, lambdaPPerSecond: 0, lambdaLPerSecond: 0, lambdaDPerSecond: 0, lambdaMPerSecond: 0, maxDelayMs: 1000 },
+      mixCount: 2,
+      layers: 2,
+      extra: (epoch) => [describe_(provider, providerKeys, 'provider', epoch)],
+    });
+    await authority2.start();
+    const me = node(0x53);
+    const other = node(0x54);
+    const keys = new SphinxKeyStore(join(dir, 'sphinx-stale'));
+    const otherKeys = new SphinxKeyStore(join(dir, 'sphinx-other'));
+    const metrics = new StrataMetrics('test');
+    const directory = new HttpDirectoryClient({ authorities: [{ url: authority2.url, identityKey: authority2.signer.publicKey }], threshold: 1, sphinxGeometryHash: geometryHash(g), metrics });
+    const epochs = new EpochClock({ lengthMs: EPOCH_MS, genesisMs: 0 });
+    const e0 = epochs.current();
+    const withheld = e0 + 2;
+    for (const epoch of [e0, e0 + 1]) assert.ok((await directory.uploadDescriptor(describe_(other, otherKeys, 'mix', epoch))) > 0);
+    const arrivals: { epoch: number; topologyEpoch: number; runtimeEpoch: number; inForce: number[] }[] = [];
+    runtime = new EpochRuntime({
+      epochs,
+      sphinxKeys: keys,
+      directory,
+      logger: pino({ level: 'silent' }),
+      graceMs: GRACE_MS,
+      pollIntervalMs: 100,
+      describe: (epoch) => describe_(me, keys, 'mix', epoch),
+      applyKeys: async () => {},
+      onConsensus: (epoch, t) => void arrivals.push({ epoch, topologyEpoch: t.epoch, runtimeEpoch: runtime!.epoch, inForce: runtime!.inForce().map((x) => x.epoch) }),
+    });
+    try {
+      await runtime.start();
+      const fallbacks = async (): Promise<number> => (await metrics.registry.getSingleMetric('strata_test_consensus_fetch_total')!.get()).values.find((v) => v.labels.result === 'fallback')?.value ?? 0;
+      let offered = 0;
+      await waitFor(() => {
+        void fallbacks().then((n) => (offered = n));
+        return offered > 0;
+      }, 10_000);
+      assert.equal(runtime.upcoming(), undefined, 'no topology is filed for the withheld epoch');
+      for (const t of runtime.inForce()) assert.ok(t.epoch < withheld);
+      assert.ok(await directory.uploadDescriptor(describe_(other, otherKeys, 'mix', withheld)));
+      await waitFor(() => arrivals.some((a) => a.epoch === withheld), 10_000);
+      const a = arrivals.find((x) => x.epoch === withheld)!;
+      assert.equal(a.topologyEpoch, withheld, 'the document filed is that epoch’s own');
+      assert.ok(a.inForce.includes(withheld), `the next topology is in force once known: ${a.inForce.join(',')}`);
+      for (const x of arrivals) assert.equal(x.topologyEpoch, x.epoch);
+      await waitFor(() => runtime!.epoch === withheld, 5000);
+      assert.equal(runtime.current()?.epoch, withheld);
+    } finally {
+      runtime.stop();
+      await authority2.stop();
+      rmSync(otherKeys.dir, { recursive: true, force: true });
+    }
   });
 });

@@ -34,13 +34,14 @@ describe('PeerLinks', () => {
     peers = listener = undefined;
   });
 
-  function links(drops: DropReason[], maxPending = 100): PeerLinks {
+  function links(drops: DropReason[], maxPending = 100, staticKey = generateLinkKeyPair()): PeerLinks {
     return new PeerLinks({
-      staticKey: generateLinkKeyPair(),
+      staticKey,
       frameBytes: FRAME_BYTES,
       handshakeTimeoutMs: 5000,
       maxQueuedBytes: 1 << 20,
       maxPendingPacketsPerPeer: maxPending,
+      linkWaitMs: 300,
       onDrop: (r) => drops.push(r),
     });
   }
@@ -91,5 +92,72 @@ describe('PeerLinks', () => {
     peers.send(descriptorOf(generateLinkKeyPair(), listener.address.port), Uint8Array.of(1));
     await waitFor(() => drops.length === 1);
     assert.equal(peers.openCount, 0);
+  });
+
+  it('keeps packets for a peer that refuses the link for a moment and delivers them once it accepts', async () => {
+    const peerLink = generateLinkKeyPair();
+    const got: number[] = [];
+    let refusals = 0;
+    // The peer has not switched to the epoch that allows us yet: its first handshakes fail.
+    listener = await createLinkListener<object>({
+      host: '127.0.0.1',
+      port: 0,
+      staticKey: peerLink,
+      frameBytes: FRAME_BYTES,
+      authorize: () => (refusals++ < 2 ? null : {}),
+    });
+    listener.on('connection', (c) => c.on('command', (cmd) => cmd.kind === 'SendPacket' && got.push(cmd.packet[0])));
+    const drops: DropReason[] = [];
+    peers = links(drops);
+    const d = descriptorOf(peerLink, listener.address.port);
+    for (let i = 0; i < 3; i++) assert.equal(peers.send(d, Uint8Array.of(i)), 'sent');
+    await waitFor(() => got.length === 3);
+    assert.deepEqual(got, [0, 1, 2]);
+    assert.ok(refusals >= 3, 'the first dials were refused');
+    assert.deepEqual(drops, []);
+  });
+
+  it('dials ahead with prepare, sending nothing, and later packets use that link', async () => {
+    const peerLink = generateLinkKeyPair();
+    const got: number[] = [];
+    let connections = 0;
+    listener = await createLinkListener<object>({ host: '127.0.0.1', port: 0, staticKey: peerLink, frameBytes: FRAME_BYTES, authorize: () => ({}) });
+    listener.on('connection', (c) => {
+      connections++;
+      c.on('command', (cmd) => cmd.kind === 'SendPacket' && got.push(cmd.packet[0]));
+    });
+    const drops: DropReason[] = [];
+    peers = links(drops);
+    const d = descriptorOf(peerLink, listener.address.port);
+    peers.prepare([d]);
+    await waitFor(() => peers!.openCount === 1 && connections === 1);
+    assert.deepEqual(got, []);
+    peers.prepare([d]); // already open: no second link
+    assert.equal(peers.send(d, Uint8Array.of(7)), 'sent');
+    await waitFor(() => got.length === 1);
+    assert.equal(connections, 1);
+    assert.deepEqual(drops, []);
+  });
+
+  it('counts a packet once as link_down, and a failed prepared dial not at all', async () => {
+    const s = createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as { port: number }).port;
+    await new Promise<void>((r) => s.close(() => r()));
+    const drops: DropReason[] = [];
+    peers = links(drops);
+    const d = descriptorOf(generateLinkKeyPair(), port);
+    peers.prepare([d]);
+    // A packet queued afterwards still waits out linkWaitMs on its own and is then counted once.
+    peers.send(d, Uint8Array.of(1));
+    await waitFor(() => drops.length === 1);
+    assert.deepEqual(drops, ['link_down']);
+  });
+
+  it('rejects options without a drop callback', () => {
+    assert.throws(
+      () => new PeerLinks({ staticKey: generateLinkKeyPair(), frameBytes: FRAME_BYTES, handshakeTimeoutMs: 1000, maxQueuedBytes: 1024, maxPendingPacketsPerPeer: 1 } as never),
+      (e: Error) => e.name === 'AssertionError' && /onDrop/.test(e.message),
+    );
   });
 });

@@ -1,0 +1,32 @@
+import { seededRng } from '@strata/core/sched/index';
+import { DEFAULT_GEOMETRY as g, generateNodeKeyPair, createSurb, createPacket } from 'sphinx-packet-ts';
+import { sprpEncrypt } from '../../../sphinx/src/sprp.js';
+import { PacketFactory } from '../../src/packets.js';
+const node = (i: number) => ({ id: new Uint8Array(32).fill(i), sphinxKey: generateNodeKeyPair().publicKey });
+const all = [1, 2, 11, 12, 21, 22, 31, 32].map(node);
+const [p1, p2, a, b, c, d, e, f] = all;
+const view = { epoch: 7, home: p1, providers: [p1, p2], layers: [[a, b], [c, d], [e, f]], muPerMs: 1 / 500, maxDelayMs: 5000 };
+const fac = new PacketFactory(view as any, { geometry: g, rng: seededRng(1) });
+const body = new Uint8Array(fac.bodyBytes);
+function cpu(name: string, n: number, fn: () => void) {
+  for (let i = 0; i < 20; i++) fn();
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) fn();
+  const c = process.cpuUsage(c0);
+  console.log(name, ((c.user + c.system) / n / 1000).toFixed(3), 'ms cpu/op');
+}
+cpu('build', 300, () => fac.build(p2, new Uint8Array(32), body, new Uint8Array(32), new Uint8Array(16)));
+const hop = (n: any) => ({ id: n.id, publicKey: n.sphinxKey, commands: [{ type: 'nodeDelay', delayMs: 100 }] as any });
+const path5 = [hop(p1), hop(a), hop(c), hop(e), { id: p2.id, publicKey: p2.sphinxKey, commands: [{ type: 'recipient', id: new Uint8Array(32) }] as any }];
+const path4 = [hop(a), hop(c), hop(e), { id: p1.id, publicKey: p1.sphinxKey, commands: [{ type: 'recipient', id: new Uint8Array(32) }, { type: 'surbReply', id: new Uint8Array(16) }] as any }];
+const payload = new Uint8Array(g.forwardPayloadLength);
+cpu('createPacket5', 300, () => createPacket(g, path5, payload));
+cpu('createSurb4', 300, () => createSurb(g, path4));
+const k = new Uint8Array(48), iv = new Uint8Array(16), data = new Uint8Array(g.forwardPayloadLength + 32);
+cpu('aez_encrypt_payload', 1000, () => sprpEncrypt(k, iv, data));
+console.log('payload bytes', data.length);
+cpu('build', 300, () => fac.build(p2, new Uint8Array(32), body, new Uint8Array(32), new Uint8Array(16)));
+cpu('createPacket5', 300, () => createPacket(g, path5, payload));
+cpu('createSurb4', 300, () => createSurb(g, path4));
+const rk = () => crypto.getRandomValues(new Uint8Array(48));
+cpu('aez_encrypt_payload_newkey', 1000, () => sprpEncrypt(rk(), iv, data));

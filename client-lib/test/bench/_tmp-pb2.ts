@@ -1,0 +1,10 @@
+import { seededRng } from '@strata/core/sched/index';
+import { DEFAULT_GEOMETRY as g, generateNodeKeyPair } from 'sphinx-packet-ts';
+import { PacketFactory } from '../../src/packets.js';
+const node = (i: number) => ({ id: new Uint8Array(32).fill(i), sphinxKey: generateNodeKeyPair().publicKey });
+const all = [1, 2, 11, 12, 21, 22, 31, 32].map(node);
+const [p1, p2, a, b, c, d, e, f] = all;
+const view = { epoch: 7, home: p1, providers: [p1, p2], layers: [[a, b], [c, d], [e, f]], muPerMs: 1 / 500, maxDelayMs: 5000 };
+const fac = new PacketFactory(view as any, { geometry: g, rng: seededRng(1) });
+const body = new Uint8Array(fac.bodyBytes);
+for (let i = 0; i < 3000; i++) fac.build(p2, new Uint8Array(32), body, new Uint8Array(32), new Uint8Array(16));

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { seededRng } from '@strata/core/sched/index';
+import { BatchForwardEntropy } from '../src/batch-entropy.js';
+import { ForwardEntropy, PoolLog, SKIP, buildPoolCsr } from '../src/forward-entropy.js';
+
+const RANK = Int32Array.of(0, 0, 1, 1, 2, 2);
+
+/**
+ * A random but valid observer log over 6 pools in 3 ranks (2 per rank): packets arrive from outside
+ * at rank 0, each departure goes on to the next rank (rank 2 mostly leaves the network), sometimes
+ * back to rank 0 (a mix loop: mass comes back to swept pools), sometimes excluded. Returns the log
+ * and the entry point of every packet that came from outside.
+ */
+function randomLog(seed: number, events: number): { log: PoolLog; entryPool: Int32Array; entryPos: Int32Array } {
+  const rng = seededRng(seed);
+  const log = new PoolLog(6);
+  const count = new Int32Array(6);
+  const pools: number[] = [];
+  const poss: number[] = [];
+  for (let t = 0; t < events; t++) {
+    const p = rng.int(6);
+    if (count[p] > 0 && rng.uniform() < 0.55) {
+      const rec = log.depart(p, count[p]);
+      count[p]--;
+      const u = rng.uniform();
+      const r = RANK[p];
+      if (u < 0.05) log.leave(rec, true);
+      else if (u < 0.1 && r === 2) {
+        const d = rng.int(2);
+        log.enter(rec, d);
+        count[d]++;
+      } else if (r < 2) {
+        const d = 2 * (r + 1) + rng.int(2);
+        log.enter(rec, d);
+        count[d]++;
+      } else log.leave(rec, false);
+    } else {
+      // An arrival is not logged: its entry point is the position of the pool's next departure.
+      const d = rng.int(2);
+      pools.push(d);
+      poss.push(log.depCount[d]);
+      count[d]++;
+    }
+  }
+  // Drain every pool so all mass can leave.
+  for (let p = 0; p < 6; p++) while (count[p] > 0) log.leave(log.depart(p, count[p]--), false);
+  return { log, entryPool: Int32Array.from(pools), entryPos: Int32Array.from(poss) };
+}
+
+describe('BatchForwardEntropy', () => {
+  it('gives every lane the single-message result, for any batch width', () => {
+    const { log, entryPool, entryPos } = randomLog(5, 3000);
+    assert.ok(entryPool.length > 500);
+    const single = new ForwardEntropy(log, RANK, 1e-10).computeAll(entryPool, entryPos);
+    for (const lanes of [1, 7, 64]) {
+      const r = new BatchForwardEntropy(buildPoolCsr(log), RANK, { pruneMass: 1e-10, lanes }).computeAll(entryPool, entryPos);
+      for (let i = 0; i < entryPool.length; i++) {
+        assert.ok(Math.abs(r.entropy[i] - single.entropy[i]) <= r.errorBound[i] + single.errorBound[i] + 1e-9, `lanes ${lanes}, message ${i}: ${r.entropy[i]} vs ${single.entropy[i]}`);
+        assert.ok(Math.abs(r.minEntropy[i] - single.minEntropy[i]) <= 1e-6, `lanes ${lanes}, message ${i}: min-entropy`);
+      }
+    }
+  });
+
+  it('stays within both error bounds of the single-message method when pruning hard', () => {
+    const { log, entryPool, entryPos } = randomLog(9, 3000);
+    const exact = new ForwardEntropy(log, RANK, 1e-10).computeAll(entryPool, entryPos);
+    const r = new BatchForwardEntropy(buildPoolCsr(log), RANK, { pruneMass: 1e-2, lanes: 16 }).computeAll(entryPool, entryPos);
+    let pruned = 0;
+    for (let i = 0; i < entryPool.length; i++) {
+      const d = Math.abs(r.entropy[i] - exact.entropy[i]);
+      assert.ok(d <= r.errorBound[i] + exact.errorBound[i] + 1e-9, `message ${i}: ${d} > ${r.errorBound[i]}`);
+      if (r.errorBound[i] > 1e-9) pruned++;
+    }
+    assert.ok(pruned > entryPool.length / 4, `hard pruning should actually prune (${pruned})`);
+  });
+
+  it('re-sweeps a pool that gets mass back after it was swept, whatever the sweep order', () => {
+    // The hand-built case of forward-entropy.test.ts: outputs 3/8, 3/8, 1/4.
+    const log = new PoolLog(2);
+    const [d0, d1, d2] = [2, 2, 1].map((k) => log.depart(0, k));
+    const [e0, e1] = [2, 1].map((k) => log.depart(1, k));
+    log.recDestPool.data[d0] = 1;
+    log.recDestPos.data[d0] = 0;
+    log.recDestPool.data[e0] = 0;
+    log.recDestPos.data[e0] = 1;
+    for (const r of [d1, d2, e1]) log.leave(r, false);
+    const expected = -[3 / 8, 3 / 8, 1 / 4].reduce((a, p) => a + p * Math.log2(p), 0);
+    for (const rank of [Int32Array.of(0, 1), Int32Array.of(1, 0)]) {
+      const r = new BatchForwardEntropy(buildPoolCsr(log), rank).computeAll(Int32Array.of(0, 0), Int32Array.of(0, 1));
+      assert.ok(Math.abs(r.entropy[0] - expected) < 1e-9, `${r.entropy[0]} vs ${expected}`);
+      assert.ok(Math.abs(r.minEntropy[0] - Math.log2(8 / 3)) < 1e-9);
+      // The second message enters before d1: 1/2 to d1, 1/2 to d2.
+      assert.ok(Math.abs(r.entropy[1] - 1) < 1e-9);
+    }
+  });
+
+  it('gives zero to messages that crossed no honest pool and NaN to skipped ones', () => {
+    const { log, entryPool, entryPos } = randomLog(3, 500);
+    const ep = entryPool.slice();
+    ep[0] = -1;
+    ep[1] = SKIP;
+    const r = new BatchForwardEntropy(buildPoolCsr(log), RANK).computeAll(ep, entryPos);
+    assert.equal(r.entropy[0], 0);
+    assert.equal(r.errorBound[0], 0);
+    assert.ok(Number.isNaN(r.entropy[1]) && Number.isNaN(r.errorBound[1]));
+    assert.ok(r.entropy[2] > 0);
+  });
+
+  it('rejects bad options and entry points with a RangeError', () => {
+    const { log } = randomLog(3, 200);
+    const csr = buildPoolCsr(log);
+    assert.throws(() => new BatchForwardEntropy(csr, RANK, { lanes: 65 }), { name: 'RangeError' });
+    assert.throws(() => new BatchForwardEntropy(csr, RANK, { pruneMass: 0 }), { name: 'RangeError' });
+    assert.throws(() => new BatchForwardEntropy(csr, Int32Array.of(0)), { name: 'RangeError' });
+    const be = new BatchForwardEntropy(csr, RANK);
+    assert.throws(() => be.computeAll(Int32Array.of(9), Int32Array.of(0)), { name: 'RangeError' });
+    assert.throws(() => be.computeAll(Int32Array.of(0), Int32Array.of(1 << 30)), { name: 'RangeError' });
+    assert.throws(() => be.computeAll(Int32Array.of(0), Int32Array.of()), { name: 'RangeError' });
+  });
+});
