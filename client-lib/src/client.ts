@@ -61,6 +61,10 @@ export const DEFAULT_POLL_INTERVAL_MS = 2_000;
 export const SURB_POOL_BATCH = 64;
 /** Polls of one alias per round while the provider says `more` (bounds a round's work). */
 export const MAX_POLLS_PER_ALIAS_ROUND = 64;
+/** Scheduled poll rounds per direct poll of the neighbouring (previous, next) alias epochs' aliases, mid-epoch. */
+export const NEIGHBOUR_EPOCH_POLL_EVERY = 5;
+/** Within this long of an alias rotation (either side) every alias is polled every round. */
+export const ALIAS_ROTATION_GRACE_MS = 5 * 60_000;
 /** μ assumed before the first consensus (the directory default). */
 export const DEFAULT_MU_PER_SECOND = 2;
 /** SURB ids registered and not yet expired stay near this many (the provider's quota is 1000 by default). */
@@ -281,6 +285,7 @@ export class Client extends EventEmitter<ClientEvents> {
   #aliasSignature = '';
   #surbRetryAtMs = 0;
   #pollChain: Promise<void> = Promise.resolve();
+  #scheduledRounds = 0;
   readonly #serviceAliases: { loop?: OwnedAlias; ack?: OwnedAlias } = {};
   readonly #pollMode: PollMode;
   readonly #retryOverrides: Partial<RetryPolicy>;
@@ -919,14 +924,21 @@ export class Client extends EventEmitter<ClientEvents> {
       body = this.#backend.randomBytes(factory.bodyBytes); // cover: random bytes of the same size
       pending = { kind: 'cover', expiresAtMs: now + 2 * 60_000, surbKeys: EMPTY };
     }
+    // Every packet takes a SURB id, drops too: the id registration rate must not depend on real traffic.
     const surbId = this.#takeSurbId();
-    const built = factory.build(destination, recipient, body, this.#currentServiceAlias('ack').id, surbId);
-    this.#acks.set(bytesToHex(surbId), { ...pending, surbKeys: built.ack.surbKeys });
+    const sentAs = linkChunk || (fragment && contact && target) ? 'real' : kind === 'loop' ? 'loop' : 'drop';
+    let packet: Uint8Array;
+    if (sentAs === 'drop') packet = factory.buildDrop(destination, recipient, body); // no ACK can come back (packets.ts)
+    else {
+      const built = factory.build(destination, recipient, body, this.#currentServiceAlias('ack').id, surbId);
+      this.#acks.set(bytesToHex(surbId), { ...pending, surbKeys: built.ack.surbKeys });
+      packet = built.packet;
+    }
     if (!link || link.closed) return this.#drop('no_link');
-    this.#stats.sent[linkChunk || (fragment && contact && target) ? 'real' : kind === 'loop' ? 'loop' : 'drop']++;
+    this.#stats.sent[sentAs]++;
     try {
-      await link.send({ kind: 'SendPacket', packet: built.packet });
-      this.emit('wire', { atMs, bytes: built.packet.length });
+      await link.send({ kind: 'SendPacket', packet });
+      this.emit('wire', { atMs, bytes: packet.length });
     } catch {
       this.#drop('link_send_failed');
     }
@@ -1015,7 +1027,9 @@ export class Client extends EventEmitter<ClientEvents> {
   #schedulePoll(ms: number): void {
     if (this.#closed) return;
     this.#pollTimer = setTimeout(() => {
-      this.#polling = this.pollOnce()
+      // Mid-epoch, the previous and next alias epochs' aliases are polled every NEIGHBOUR_EPOCH_POLL_EVERY
+      // rounds only (they carry mail only around a rotation): idle CPU is mostly packets and polls.
+      this.#polling = this.#queueRound(this.#scheduledRounds++ % NEIGHBOUR_EPOCH_POLL_EVERY === 0)
         .then(() => undefined)
         .catch((e: unknown) => this.#warn(e))
         .finally(() => {
@@ -1027,8 +1041,12 @@ export class Client extends EventEmitter<ClientEvents> {
 
   /** One polling round over every alias (fixed-size responses; the schedule does not depend on traffic). */
   async pollOnce(): Promise<number> {
+    return this.#queueRound(true);
+  }
+
+  #queueRound(everyAlias: boolean): Promise<number> {
     // One round at a time: a round started while another runs waits for it (no double processing).
-    const run = this.#pollChain.then(() => this.#pollRound());
+    const run = this.#pollChain.then(() => this.#pollRound(everyAlias));
     this.#pollChain = run.then(
       () => undefined,
       () => undefined,
@@ -1036,15 +1054,21 @@ export class Client extends EventEmitter<ClientEvents> {
     return run;
   }
 
-  async #pollRound(): Promise<number> {
+  async #pollRound(everyAlias: boolean): Promise<number> {
     if (this.#closed) return 0;
     await this.registerAliases().catch((e: unknown) => this.#warn(e));
+    const now = this.#now();
+    const current = aliasEpochAt(now, this.#aliasPeriodMs);
+    const intoEpochMs = now - current * this.#aliasPeriodMs;
+    // Near a rotation (either side) mail and ACKs still reach the neighbouring epochs' aliases: all of them, every round.
+    const nearRotation = intoEpochMs < ALIAS_ROTATION_GRACE_MS || this.#aliasPeriodMs - intoEpochMs < ALIAS_ROTATION_GRACE_MS;
     let handled = 0;
     for (const [key, entry] of [...this.#aliases.entries()]) {
       if (this.#pollMode === 'anonymous' && (entry.role === 'contact' || entry.role === 'request')) {
         this.#queueAnonymousPoll(key);
         continue;
       }
+      if (!everyAlias && !nearRotation && entry.alias.epoch !== current) continue;
       for (let round = 0; round < MAX_POLLS_PER_ALIAS_ROUND && !this.#closed; round++) {
         const aliasKey = { seed: entry.alias.signingSeed, publicKey: entry.alias.signingPublicKey };
         let res;

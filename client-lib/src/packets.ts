@@ -2,7 +2,7 @@
 // and λL loops all have the same size and the same forward-payload layout; each carries a SURB-ACK.
 import { sphinxKeyFor, type Consensus, type SignedDescriptor } from '@strata/core';
 import { sampleHopDelays, selectPath, type Rng, type Topology } from '@strata/core/sched/index';
-import { createPacket, createSurb, type Command, type CreateOptions, type Geometry, type PathHop } from 'sphinx-packet-ts';
+import { AD_LENGTH, createPacket, createSurb, defaultBackend, type Command, type CreateOptions, type Geometry, type PathHop } from 'sphinx-packet-ts';
 import { assertBytes } from './assert.js';
 import { ctEqual } from './bytes.js';
 import { ClientError } from './errors.js';
@@ -134,5 +134,43 @@ export class PacketFactory {
     const route = selectPath(view, this.#rng, { from: view.home, to: destination });
     const packet = createPacket(g, this.#hops(route, [{ type: 'recipient', id: recipient }]), payload, this.#sphinx);
     return { packet, ack: { surbId, surbKeys: surb.surbKeys } };
+  }
+
+  /**
+   * A drop (a λP tick with nothing queued, or λD) to `recipient` at `destination`: the same route,
+   * delays, size and payload layout as build(), but the SURB-ACK slot holds a decoy SURB. Nobody can
+   * use a drop's SURB: the destination provider discards the packet (no such alias) and sends no
+   * ACK. Only that provider ever decrypts the slot (every hop before it sees AEZ ciphertext), and the
+   * decoy reads like a real SURB without the first mix's private key: a version-0 header whose group
+   * element is a real X25519 public key (on the curve, top bit clear), random routing information and
+   * MAC (a real one is AES-CTR ciphertext and an HMAC), a real layer-1 node id as the first hop, and
+   * random payload key material. It saves the 4-hop SURB's key schedule (8 X25519 of the ~18 per packet).
+   */
+  buildDrop(destination: RouteNode, recipient: Uint8Array, body: Uint8Array): Uint8Array {
+    const g = this.#g;
+    assertBytes(recipient, 'recipient', RECIPIENT_ID_BYTES);
+    assertBytes(body, 'body', g.userForwardPayloadLength);
+    const view = this.#view;
+    // payload.md §2: flags ‖ reserved ‖ SURB-ACK ‖ body, with the decoy in the SURB-ACK slot
+    const payload = new Uint8Array(g.forwardPayloadLength);
+    payload[0] = FLAG_SURB_ACK;
+    this.#decoySurbInto(payload.subarray(FORWARD_HEADER_BYTES, FORWARD_HEADER_BYTES + g.surbLength), view);
+    payload.set(body, FORWARD_HEADER_BYTES + g.surbLength);
+    const route = selectPath(view, this.#rng, { from: view.home, to: destination });
+    return createPacket(g, this.#hops(route, [{ type: 'recipient', id: recipient }]), payload, this.#sphinx);
+  }
+
+  // Katzenpost surb.go layout: header (AD ‖ group element ‖ routing info ‖ MAC) ‖ first-hop id ‖ key material.
+  #decoySurbInto(out: Uint8Array, view: RoutingView): void {
+    const g = this.#g;
+    const backend = this.#sphinx?.backend ?? defaultBackend();
+    const random = this.#sphinx?.random ?? ((n: number) => backend.randomBytes(n));
+    out.set(random(out.length)); // routing info, MAC, key material: random, as their real counterparts look
+    out.fill(0, 0, AD_LENGTH); // header version 0x0000
+    const scalar = random(32);
+    out.set(backend.x25519Base(backend.importScalar(scalar)), AD_LENGTH); // Sphinx §3.2: alpha_0 = x·G
+    scalar.fill(0);
+    const layer1 = view.layers[0];
+    out.set(layer1[this.#rng.int(layer1.length)].id, g.headerLength); // first hop: a mix of layer 1
   }
 }

@@ -6,7 +6,7 @@ import { TEST_SCRYPT, makeTempDir, seededBytes } from './helpers.js';
 import { TestNetwork } from './test-network.js';
 import { finalState, waitFor } from './client-waits.js';
 
-const FILE_BYTES = 5 * 1024 * 1024;
+const FILE_BYTES = Number(process.env.STRATA_FILE_BYTES ?? 5 * 1024 * 1024);
 
 describe('Client: a 5 MB file across an offline period (real authority, provider and mix processes)', function () {
   this.timeout(90_000);
@@ -46,6 +46,8 @@ describe('Client: a 5 MB file across an offline period (real authority, provider
     bob = undefined;
     const file = seededBytes(FILE_BYTES, 55);
     const id = await alice.send(bobAtAlice.id, file);
+    const debug = process.env.STRATA_DEBUG ? setInterval(() => console.log(new Date().toISOString(), alice.status(id)?.state, alice.status(id)?.acked, alice.stats.sent, alice.stats.acks, alice.stats.dropped, alice.stats.ticks, alice.stats.ticksDone, bob?.stats.delivered, bob?.stats.polls), 2000) : undefined;
+    after(() => clearInterval(debug));
     assert.equal(alice.status(id)?.fragments, Math.ceil(FILE_BYTES / alice.budget.fragmentDataBytes));
     const s = await finalState(alice, id);
     assert.equal(s.state, 'stored');

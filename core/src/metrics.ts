@@ -54,6 +54,34 @@ export class StrataMetrics {
   }
 }
 
+/**
+ * Per-packet counting for a prom-client Counter of at most one label: `add(value)` is a plain
+ * addition; `flushInto(counter)`, called from the counter's `collect` (so at every scrape or
+ * registry read), moves the sums in. prom-client's own inc() hashes the label object on every
+ * call, which on a per-packet path costs more than what it counts.
+ */
+export class PendingCounts {
+  private readonly pending = new Map<string, number>();
+
+  constructor(private readonly labelName?: string) {
+    assert(labelName === undefined || NAME_PART_RE.test(labelName), 'labelName must be lower-case snake_case');
+  }
+
+  /** Count `n` under label value `value` ('' for a counter without labels). */
+  add(value = '', n = 1): void {
+    this.pending.set(value, (this.pending.get(value) ?? 0) + n);
+  }
+
+  flushInto(counter: Counter<string>): void {
+    for (const [value, n] of this.pending) {
+      if (n === 0) continue;
+      if (this.labelName === undefined) counter.inc(n);
+      else counter.inc({ [this.labelName]: value }, n);
+      this.pending.set(value, 0);
+    }
+  }
+}
+
 export interface HealthStatus {
   ok: boolean;
   [detail: string]: unknown;

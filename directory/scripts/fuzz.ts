@@ -17,7 +17,7 @@ import { makeTestNetwork, testSigner, TEST_GEOMETRY_HASH } from '../../core/test
 import { commitTo, encodeReveal, encodeVote } from '../src/messages.js';
 import { injectTargets, type InjectGroup } from '../../test/fuzz/inject.js';
 import { invariant, mutateJson, mutateString, recordInput, runFuzzMain, typedErrors, type FuzzTarget } from '../../test/fuzz/campaign.js';
-import { encodeRequest, hostileRequestCase, KeepAliveConnection, rawExchange, slowClientsCase, type HttpEndpoint, type HttpRoute } from '../../test/fuzz/http.js';
+import { describeReuse, encodeRequest, hostileRequestCase, KeepAliveConnection, rawExchange, slowClientsCase, type HttpEndpoint, type HttpRoute } from '../../test/fuzz/http.js';
 
 const REQUEST_TIMEOUT_MS = 1000;
 
@@ -97,7 +97,10 @@ const http: FuzzTarget<Ctx> = {
   setup: start,
   expected: () => null,
   run: (c, rnd) => hostileRequestCase(rnd, c.ep, c.routes, { keepAlive: c.keepAlive }),
-  after: stillServes,
+  after: async (c) => {
+    process.stderr.write(`directory_http ${describeReuse(c.keepAlive)}\n`);
+    await stillServes(c);
+  },
   teardown: stop,
 };
 

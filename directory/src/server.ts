@@ -107,6 +107,12 @@ export function buildServer(authority: Authority): FastifyInstance {
       },
     },
     async (req, reply) => {
+      // A POST without a content type and without a body reaches the handler unparsed and
+      // unvalidated (the body schema is per content type): refuse it (issue 9 fuzzing, was a 500).
+      const body: unknown = req.body;
+      if (!Buffer.isBuffer(body) && (typeof body !== 'object' || body === null)) {
+        authority.refuse('descriptors', new RequestError(415, 'media-type', 'send application/json or application/octet-stream'));
+      }
       const r = authority.acceptDescriptor(Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : req.body.descriptor);
       reply.code(r.stored ? 202 : 200);
       return { status: r.stored ? 'accepted' : 'already-stored', epoch: r.epoch, nodeId: r.nodeId };

@@ -1,6 +1,6 @@
 // Prometheus metrics of the mix node: `strata_mix_<thing>_{total,seconds}`, fixed label sets.
 import { NODE_DROP_REASONS, type EngineMetrics, type NodeDropReason } from '@strata/core/node/drop-reasons';
-import { StrataMetrics } from '@strata/core/metrics';
+import { PendingCounts, StrataMetrics } from '@strata/core/metrics';
 import { Counter, Gauge, type Histogram, type Registry } from 'prom-client';
 
 /** Every reason a packet can be dropped; the `reason` label takes only these values (core's set). */
@@ -15,8 +15,9 @@ export interface WorkerBusySource {
 
 export class MixMetrics implements EngineMetrics {
   readonly registry: Registry;
-  readonly packetsIn: Counter<never>;
-  readonly packetsOut: Counter<'kind'>;
+  readonly packetsIn: { inc(): void };
+  readonly packetsOut: { inc(labels: { kind: 'forward' | 'loop' }): void };
+  /** strata_mix_packets_dropped_total by reason (use drop(reason)). */
   readonly dropped: Counter<'reason'>;
   readonly unwrapFailures: Counter<'reason'>;
   readonly replays: Counter<never>;
@@ -31,13 +32,38 @@ export class MixMetrics implements EngineMetrics {
   private lastBusyMs: number[] = [];
   private lastSampleMs = performance.now();
   private queueDepthSource: (() => number) | undefined;
+  private readonly dropPending: PendingCounts;
 
   constructor(readonly strata: StrataMetrics = new StrataMetrics('mix')) {
     const registry = strata.registry;
     this.registry = registry;
-    this.packetsIn = strata.counter('packets_in', 'Sphinx packets received on links');
-    this.packetsOut = strata.counter('packets_out', 'Sphinx packets sent on links, by kind (forward|loop)', ['kind'] as const);
-    this.dropped = strata.counter('packets_dropped', 'Packets dropped, by reason', ['reason'] as const);
+    // Per-packet counters: plain integers, folded into prom-client at each scrape (PendingCounts).
+    const inPending = new PendingCounts();
+    const outPending = new PendingCounts('kind');
+    const dropPending = new PendingCounts('reason');
+    const packetsIn: Counter<never> = new Counter({
+      name: 'strata_mix_packets_in_total',
+      help: 'Sphinx packets received on links',
+      registers: [registry],
+      collect: () => inPending.flushInto(packetsIn as Counter<string>),
+    });
+    const packetsOut: Counter<'kind'> = new Counter({
+      name: 'strata_mix_packets_out_total',
+      help: 'Sphinx packets sent on links, by kind (forward|loop)',
+      labelNames: ['kind'],
+      registers: [registry],
+      collect: () => outPending.flushInto(packetsOut as Counter<string>),
+    });
+    this.dropped = new Counter({
+      name: 'strata_mix_packets_dropped_total',
+      help: 'Packets dropped, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+      collect: () => dropPending.flushInto(this.dropped as Counter<string>),
+    });
+    this.dropPending = dropPending;
+    this.packetsIn = { inc: () => inPending.add() };
+    this.packetsOut = { inc: (labels) => outPending.add(labels.kind) };
     this.unwrapFailures = strata.counter('unwrap_failures', 'Sphinx unwrap failures, by reason', ['reason'] as const);
     this.replays = strata.counter('replays', 'Packets refused as replays');
     this.lateness = strata.histogram('lateness', 'Dispatch time minus due time (arrival + NodeDelay)', [], LATENESS_BUCKETS_SECONDS);
@@ -68,12 +94,12 @@ export class MixMetrics implements EngineMetrics {
       registers: [registry],
     });
     for (const reason of DROP_REASONS) this.dropped.inc({ reason }, 0);
-    this.packetsOut.inc({ kind: 'forward' }, 0);
-    this.packetsOut.inc({ kind: 'loop' }, 0);
+    packetsOut.inc({ kind: 'forward' }, 0);
+    packetsOut.inc({ kind: 'loop' }, 0);
   }
 
   drop(reason: DropReason): void {
-    this.dropped.inc({ reason });
+    this.dropPending.add(reason);
   }
 
   /** Report the delay queue's size at each scrape. */

@@ -77,6 +77,15 @@ export class MixNode {
   private stopped = false;
   private lastLayer: number | undefined;
   private restorePending = false;
+  /**
+   * Per-packet routing answers for the topologies in force (their objects never change: a new
+   * document is a new Topology), so the hex lookups run once per peer and next hop, not per packet.
+   */
+  private routes: { topologies: Topology[]; receiveFrom: Map<PeerInfo, boolean>; nextHop: Map<string, SignedDescriptor | DropReason> } = {
+    topologies: [],
+    receiveFrom: new Map(),
+    nextHop: new Map(),
+  };
 
   private constructor(readonly config: MixNodeConfig, deps: MixNodeDeps) {
     const paths = dataPaths(config);
@@ -321,7 +330,27 @@ export class MixNode {
     return null;
   }
 
+  /** The route caches for the topologies in force now (emptied when they change). */
+  private routesNow(): typeof this.routes {
+    const topologies = this.topologiesInForce();
+    const r = this.routes;
+    if (topologies.length !== r.topologies.length || topologies.some((t, i) => t !== r.topologies[i])) {
+      this.routes = { topologies, receiveFrom: new Map(), nextHop: new Map() };
+    }
+    return this.routes;
+  }
+
   private mayReceiveFrom(peer: PeerInfo): boolean {
+    const cache = this.routesNow().receiveFrom;
+    let ok = cache.get(peer);
+    if (ok === undefined) {
+      ok = this.computeMayReceiveFrom(peer);
+      cache.set(peer, ok);
+    }
+    return ok;
+  }
+
+  private computeMayReceiveFrom(peer: PeerInfo): boolean {
     for (const t of this.topologiesInForce()) {
       const p = t.byNodeId(peer.nodeId);
       const me = t.byNodeId(this.nodeId);
@@ -343,10 +372,23 @@ export class MixNode {
   }
 
   private forward(item: ForwardItem): 'sent' | DropReason {
+    const cache = this.routesNow().nextHop;
+    const key = toHex(item.nextHop);
+    let next = cache.get(key);
+    if (next === undefined) {
+      next = this.route(item.nextHop);
+      // Bounded: only next hops listed in the consensus (a few hundred) or one entry per reason.
+      if (typeof next !== 'string' || cache.size < 4096) cache.set(key, next);
+    }
+    return typeof next === 'string' ? next : this.peers.send(next, item.packet);
+  }
+
+  /** The next hop's descriptor if we may forward to it under a topology in force, else why not. */
+  private route(nextHop: Uint8Array): SignedDescriptor | DropReason {
     let reason: DropReason = 'not_in_consensus';
     for (const t of this.topologiesInForce()) {
       const me = t.byNodeId(this.nodeId);
-      const next = t.byNodeId(item.nextHop);
+      const next = t.byNodeId(nextHop);
       if (!me) continue;
       if (!next) {
         reason = 'unknown_next_hop';
@@ -356,7 +398,7 @@ export class MixNode {
         reason = 'next_hop_not_allowed';
         continue;
       }
-      return this.peers.send(next.node, item.packet);
+      return next.node;
     }
     return reason;
   }

@@ -17,7 +17,7 @@ import { decodePollResponse } from '../src/poll-response.js';
 import { aliasId, payloadFor, tempDir } from '../test/helpers.js';
 import { createRng, invariant, runFuzzMain, type FuzzTarget, type Rng } from '../../test/fuzz/campaign.js';
 import { injectTargets, type InjectGroup } from '../../test/fuzz/inject.js';
-import { encodeRequest, hostileRequestCase, KeepAliveConnection, rawExchange, slowClientsCase, type HttpEndpoint, type HttpRoute } from '../../test/fuzz/http.js';
+import { describeReuse, encodeRequest, hostileRequestCase, KeepAliveConnection, rawExchange, slowClientsCase, type HttpEndpoint, type HttpRoute } from '../../test/fuzz/http.js';
 
 /** 503 is the provider's documented fail-closed answer (replay cache full). */
 const ALLOWED_5XX = [503];
@@ -37,6 +37,7 @@ async function start(): Promise<Ctx> {
     dataDir: dir.path,
     name: 'fuzz-provider',
     api: { host: '127.0.0.1', port: 0 },
+    admin: { enabled: false }, // its default port may be taken (and it is not under test here)
     dropbox: { messageBytes: MESSAGE_BYTES, pollEntries: 4, aliasQuotaMessages: 20 },
     wellKnown: { authorities: [{ url: 'https://auth.example:7000', identityKey: 'AAAA' }], network: {} },
   });
@@ -81,7 +82,10 @@ const http: FuzzTarget<Ctx> = {
   // TLS: a half-close (close_notify) makes the server drop the request unanswered, so keep the
   // connection open (requests say `connection: close`) and give up after 1 s ourselves.
   run: (c, rnd) => hostileRequestCase(rnd, c.ep, c.routes, { exchange: { keepOpen: true, clientTimeoutMs: 1000 }, allowed5xx: ALLOWED_5XX, keepAlive: c.keepAlive }),
-  after: healthy,
+  after: async (c) => {
+    process.stderr.write(`provider_http ${describeReuse(c.keepAlive)}\n`);
+    await healthy(c);
+  },
   teardown: stop,
 };
 

@@ -12,7 +12,7 @@ import { FAST_LN_MAX_ERROR, fastLn } from './fast-log.js';
 /** Default number of messages propagated together (one Float64Array lane each). */
 export const DEFAULT_BATCH_LANES = 32;
 /** Default widest spread, in departures of the entry pool, of the entry points of one batch. */
-export const DEFAULT_BATCH_SPREAD = 256;
+export const DEFAULT_BATCH_SPREAD = 1024;
 
 export interface BatchEntropyOptions {
   /** Pruning threshold τ per lane (as {@link ForwardEntropy}). */
@@ -443,7 +443,8 @@ export class BatchForwardEntropy {
             continue;
           }
           const m = gb * ik;
-          if (fresh) {
+          const old = fresh ? 0 : row[o + b];
+          if (old === 0) {
             let lg: number;
             if (stale[b] !== 0) {
               lg = ln(gb);
@@ -458,10 +459,9 @@ export class BatchForwardEntropy {
           } else {
             // This output already got mass from an earlier sweep of its pool: replace its term, with
             // the ln stored then, so the terms telescope to m ln m (one ln error ε on the final m).
-            const old = row[o + b];
             const nw = old + m;
             const lnw = ln(nw);
-            T[b] += nw * lnw - (old > 0 ? old * rowLn[o + b] : 0);
+            T[b] += nw * lnw - old * rowLn[o + b];
             row[o + b] = nw;
             rowLn[o + b] = lnw;
             if (nw > maxM[b]) maxM[b] = nw;

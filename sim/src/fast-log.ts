@@ -12,7 +12,7 @@
  * and NaN inputs fall back to Math.log (exact behaviour, same special values).
  */
 export const FAST_LN_TABLE_BITS = 11;
-/** Proven bound on |fastLn(x) − ln x| for every positive normal x (see above; tested on 10⁶ inputs). */
+/** Proven bound on |fastLn(x) − ln x| for every positive normal x (see above; tested on 3·10⁵ random inputs and the cell edges). */
 export const FAST_LN_MAX_ERROR = 1e-12;
 
 const N = 1 << FAST_LN_TABLE_BITS;

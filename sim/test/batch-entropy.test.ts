@@ -49,21 +49,22 @@ function randomLog(seed: number, events: number): { log: PoolLog; entryPool: Int
 
 describe('BatchForwardEntropy', () => {
   it('gives every lane the single-message result, for any batch width', () => {
-    const { log, entryPool, entryPos } = randomLog(5, 3000);
-    assert.ok(entryPool.length > 500);
-    const single = new ForwardEntropy(log, RANK, 1e-10).computeAll(entryPool, entryPos);
+    const { log, entryPool, entryPos } = randomLog(5, 2000);
+    assert.ok(entryPool.length > 400);
+    const single = new ForwardEntropy(log, RANK, 1e-8).computeAll(entryPool, entryPos);
     for (const lanes of [1, 7, 64]) {
-      const r = new BatchForwardEntropy(buildPoolCsr(log), RANK, { pruneMass: 1e-10, lanes }).computeAll(entryPool, entryPos);
+      const r = new BatchForwardEntropy(buildPoolCsr(log), RANK, { pruneMass: 1e-8, lanes }).computeAll(entryPool, entryPos);
       for (let i = 0; i < entryPool.length; i++) {
+        assert.ok(r.errorBound[i] < 1e-4 && single.errorBound[i] < 1e-4, `message ${i}: bounds too loose to compare`);
         assert.ok(Math.abs(r.entropy[i] - single.entropy[i]) <= r.errorBound[i] + single.errorBound[i] + 1e-9, `lanes ${lanes}, message ${i}: ${r.entropy[i]} vs ${single.entropy[i]}`);
-        assert.ok(Math.abs(r.minEntropy[i] - single.minEntropy[i]) <= 1e-6, `lanes ${lanes}, message ${i}: min-entropy`);
+        assert.ok(Math.abs(r.minEntropy[i] - single.minEntropy[i]) <= 1e-4, `lanes ${lanes}, message ${i}: min-entropy ${r.minEntropy[i]} vs ${single.minEntropy[i]}`);
       }
     }
   });
 
   it('stays within both error bounds of the single-message method when pruning hard', () => {
-    const { log, entryPool, entryPos } = randomLog(9, 3000);
-    const exact = new ForwardEntropy(log, RANK, 1e-10).computeAll(entryPool, entryPos);
+    const { log, entryPool, entryPos } = randomLog(9, 2000);
+    const exact = new ForwardEntropy(log, RANK, 1e-8).computeAll(entryPool, entryPos);
     const r = new BatchForwardEntropy(buildPoolCsr(log), RANK, { pruneMass: 1e-2, lanes: 16 }).computeAll(entryPool, entryPos);
     let pruned = 0;
     for (let i = 0; i < entryPool.length; i++) {

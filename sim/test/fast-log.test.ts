@@ -3,10 +3,10 @@ import { seededRng } from '@strata/core/sched/index';
 import { FAST_LN_MAX_ERROR, fastLn } from '../src/fast-log.js';
 
 describe('fastLn', () => {
-  it('stays within its stated error of Math.log on a million positive normal numbers of every magnitude', () => {
+  it('stays within its stated error of Math.log on 300,000 positive normal numbers of every magnitude', () => {
     const rng = seededRng(17);
     let worst = 0;
-    for (let i = 0; i < 1_000_000; i++) {
+    for (let i = 0; i < 300_000; i++) {
       // Uniform in the exponent over the whole normal range, uniform mantissa.
       const x = (1 + rng.uniform()) * 2 ** (rng.int(2046) - 1022);
       worst = Math.max(worst, Math.abs(fastLn(x) - Math.log(x)));

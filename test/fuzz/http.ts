@@ -228,8 +228,9 @@ export class KeepAliveConnection {
   #buf: Buffer = Buffer.alloc(0);
   #onChange: (() => void) | undefined;
   #closed = true;
-  /** Connections opened so far (a measure of reuse). */
+  /** Connections opened and requests sent so far (a measure of reuse). */
   opened = 0;
+  requests = 0;
 
   constructor(readonly ep: HttpEndpoint, readonly clientTimeoutMs = 2000) {}
 
@@ -267,6 +268,14 @@ export class KeepAliveConnection {
 
   /** Sends one request; resolves with its reply (status null if closed or timed out unanswered). */
   async exchange(bytes: Uint8Array, method: string): Promise<HttpResult> {
+    const reused = !this.#closed && this.#socket !== undefined;
+    const r = await this.#exchangeOnce(bytes, method);
+    // The server may close an idle kept-alive connection just as we write: once more on a new one.
+    return reused && r.status === null && r.bytes === 0 && r.head === 'closed' ? this.#exchangeOnce(bytes, method) : r;
+  }
+
+  async #exchangeOnce(bytes: Uint8Array, method: string): Promise<HttpResult> {
+    this.requests++;
     if (this.#closed || !this.#socket) this.#ready = this.#open();
     await this.#ready;
     const socket = this.#socket;
@@ -282,7 +291,7 @@ export class KeepAliveConnection {
         if (r === undefined && !this.#closed) return;
         clearTimeout(timer);
         this.#onChange = undefined;
-        if (r === undefined) resolve(this.#finish(statusOf(this.#buf), this.#buf.subarray(0, 200).toString('latin1'), this.#buf.length, true));
+        if (r === undefined) resolve(this.#finish(statusOf(this.#buf), this.#buf.length === 0 ? 'closed' : this.#buf.subarray(0, 200).toString('latin1'), this.#buf.length, true));
         else resolve(r);
       };
       this.#onChange = check;
@@ -311,6 +320,11 @@ export class KeepAliveConnection {
     this.#buf = Buffer.alloc(0);
     return r;
   }
+}
+
+/** For the campaign log: how many requests went over how many connections. */
+export function describeReuse(k: KeepAliveConnection): string {
+  return `keep-alive: ${k.requests} well-framed requests over ${k.opened} connections`;
 }
 
 function statusOf(buf: Buffer): number | null {

@@ -89,23 +89,19 @@ export class ReplayFilter {
     if (t.count >= this.maxTagsPerEpoch) return Promise.resolve('replay_filter_full');
     t.pending.add(key);
     t.count++;
-    const write: Promise<ReplayVerdict> = t.db
-      .put(Uint8Array.from(tag), MARK)
-      .then(
-        (): ReplayVerdict => 'fresh',
-        (): ReplayVerdict => {
-          // Keep the pending entry: the tag stays "seen" for this process lifetime (fail closed).
-          return 'replay_filter_error';
-        },
-      )
-      .finally(() => {
-        // The tag is now readable from LMDB (or kept in `pending` on error).
-        if (this.epochs.get(epoch) === t) {
-          const committed = t.db.doesExist(tag);
-          if (committed) t.pending.delete(key);
-        }
+    const write: Promise<ReplayVerdict> = t.db.put(Uint8Array.from(tag), MARK).then(
+      (): ReplayVerdict => {
+        // Committed: readable from LMDB from now on, so the pending entry can go.
+        if (this.epochs.get(epoch) === t) t.pending.delete(key);
         this.inflight.delete(write);
-      });
+        return 'fresh';
+      },
+      (): ReplayVerdict => {
+        // Keep the pending entry: the tag stays "seen" for this process lifetime (fail closed).
+        this.inflight.delete(write);
+        return 'replay_filter_error';
+      },
+    );
     this.inflight.add(write);
     return write;
   }

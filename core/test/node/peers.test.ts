@@ -34,14 +34,14 @@ describe('PeerLinks', () => {
     peers = listener = undefined;
   });
 
-  function links(drops: DropReason[], maxPending = 100, staticKey = generateLinkKeyPair()): PeerLinks {
+  function links(drops: DropReason[], maxPending = 100, linkWaitMs = 300): PeerLinks {
     return new PeerLinks({
-      staticKey,
+      staticKey: generateLinkKeyPair(),
       frameBytes: FRAME_BYTES,
       handshakeTimeoutMs: 5000,
       maxQueuedBytes: 1 << 20,
       maxPendingPacketsPerPeer: maxPending,
-      linkWaitMs: 300,
+      linkWaitMs,
       onDrop: (r) => drops.push(r),
     });
   }
@@ -108,7 +108,7 @@ describe('PeerLinks', () => {
     });
     listener.on('connection', (c) => c.on('command', (cmd) => cmd.kind === 'SendPacket' && got.push(cmd.packet[0])));
     const drops: DropReason[] = [];
-    peers = links(drops);
+    peers = links(drops, 100, 60_000); // the bound is not what this test is about
     const d = descriptorOf(peerLink, listener.address.port);
     for (let i = 0; i < 3; i++) assert.equal(peers.send(d, Uint8Array.of(i)), 'sent');
     await waitFor(() => got.length === 3);
