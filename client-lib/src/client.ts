@@ -48,8 +48,9 @@ import { decodeIdentity, encodeIdentity, loadIdentity, loadOrCreateIdentity, loa
 import { LOOKUP_IDENTITY_PATH, PUBLISH_IDENTITY_PATH, identityHandle, parsePublishedIdentity, publishIdentityRequest } from './published-identity.js';
 import { b64url } from './provider-requests.js';
 import { decodeLinkBundle, decodeLinkChunk, decodeLinkCode, deriveLinkKeys, encodeLinkBundle, encodeLinkCode, openLinkChunks, sealLinkChunks, LINK_SECRET_BYTES, type LinkKeys } from './device-link.js';
-import { Outbox, type MessageStatus, type RetryPolicy } from './outbox.js';
-import { PacketFactory, SURB_ID_BYTES, findProvider, routingView, type RouteNode } from './packets.js';
+import { Outbox, retransmitTimeoutMs, type MessageStatus, type RetryPolicy } from './outbox.js';
+import { MixHealth } from './mix-health.js';
+import { PacketFactory, SURB_ID_BYTES, findProvider, routingView, type RouteNode, type RoutingView } from './packets.js';
 import { payloadBudget, type PayloadBudget } from './payload-budget.js';
 import { ProviderHttp, nodeIdOfIdentityKey, type WellKnown } from './provider-http.js';
 import { signedAck, signedPoll, signedRegisterAlias, signedRegisterDevice, signedRegisterSurbs, type SeedKeyPair } from './provider-requests.js';
@@ -211,7 +212,15 @@ type PendingAck = (
   | { readonly kind: 'fragment'; readonly messageId: string; readonly index: number }
   | { readonly kind: 'cover' }
   | { readonly kind: 'poll'; readonly aliasKey: string }
-) & { readonly expiresAtMs: number; readonly surbKeys: Uint8Array; parts?: (Uint8Array | undefined)[] };
+) & {
+  readonly expiresAtMs: number;
+  readonly surbKeys: Uint8Array;
+  parts?: (Uint8Array | undefined)[];
+  /** Mixes of the forward and ACK routes, and when the ACK counts as lost for MixHealth (client.md §11.5). */
+  readonly mixes?: readonly Uint8Array[];
+  readonly lostAtMs?: number;
+  lost?: boolean;
+};
 
 function seedPair(seed: Uint8Array, backend: CryptoBackend): SeedKeyPair {
   return { seed, publicKey: backend.ed25519PublicKey(seed) };
@@ -274,6 +283,10 @@ export class Client extends EventEmitter<ClientEvents> {
   readonly #stats = { ticks: 0, ticksDone: 0, sent: { real: 0, drop: 0, loop: 0, poll: 0 }, dropped: {} as Partial<Record<ClientDropReason, number>>, polls: 0, anonymousPollReplies: 0, acks: 0, loopsReturned: 0, delivered: 0 };
   #consensus: VerifiedConsensus | undefined;
   #factory: PacketFactory | undefined;
+  /** The consensus's routing view before MixHealth filtering. */
+  #baseView: RoutingView | undefined;
+  readonly #health = new MixHealth();
+  #healthVersion = 0;
   #scheduler: SendScheduler<true> | undefined;
   #link: LinkConnection | undefined;
   #dialing = false;
@@ -618,9 +631,25 @@ export class Client extends EventEmitter<ClientEvents> {
       this.#settings.muPerSecond = mu;
       await this.#store.table('settings').putJson(SETTINGS_KEY, this.#settings);
     }
-    if (this.#factory) this.#factory.setView(view);
-    else this.#factory = new PacketFactory(view, { geometry: this.#g, rng: this.#rng });
+    // A new epoch's consensus: the directory's view takes over again (client.md §11.5).
+    if (this.#baseView?.epoch !== view.epoch) this.#health.reset();
+    this.#baseView = view;
+    this.#healthVersion = this.#health.version;
+    if (this.#factory) this.#factory.setView(this.#health.filter(view));
+    else this.#factory = new PacketFactory(this.#health.filter(view), { geometry: this.#g, rng: this.#rng });
     return verified;
+  }
+
+  /** Paths leave out the mixes MixHealth avoids (client.md §11.5), re-filtered when that set changes. */
+  #applyHealth(): void {
+    if (this.#health.version === this.#healthVersion || !this.#factory || !this.#baseView) return;
+    this.#healthVersion = this.#health.version;
+    this.#factory.setView(this.#health.filter(this.#baseView));
+  }
+
+  /** Hex node ids of the mixes left out of paths until the next consensus (they kept losing packets). */
+  get avoidedMixes(): string[] {
+    return this.#health.avoided;
   }
 
   #deviceFor(alias: OwnedAlias): SeedKeyPair {
@@ -742,8 +771,11 @@ export class Client extends EventEmitter<ClientEvents> {
     const homeId = nodeIdOfIdentityKey(hexToBytes(this.#settings.providerIdentityKey));
     const out: KeyCheck[] = [];
     for (const c of contacts) {
-      const ours = ctEqualBytes(c.address.provider.nodeId, homeId);
-      const http = ours ? this.#http : new ProviderHttp(c.address.provider.url);
+      // A connection of its own (not the kept-alive one our polls use): the lookup is not tied to our
+      // aliases by connection. Our own provider's certificate is pinned; another must prove the
+      // node id the contact's address names.
+      const ours = ctEqualBytes(c.address.provider.nodeId, homeId) && c.address.provider.url === this.#settings.providerUrl;
+      const http = new ProviderHttp(c.address.provider.url, ours && this.#settings.certSha256 ? { pinnedCertSha256: this.#settings.certSha256 } : {});
       try {
         if (!ours) await http.wellKnown(c.address.provider.nodeId, this.#backend);
         const held = await this.#lookup(http, identityHandle(c.keys));
@@ -752,7 +784,7 @@ export class Client extends EventEmitter<ClientEvents> {
         this.#warn(err);
         out.push({ contactId: c.id, result: 'failed' });
       } finally {
-        if (!ours) http.close();
+        http.close();
       }
     }
     return out;
@@ -896,6 +928,12 @@ export class Client extends EventEmitter<ClientEvents> {
     const factory = this.#factory;
     if (!factory) return this.#drop('no_route');
     const link = this.#link;
+    if (!link || link.closed) {
+      // Nothing reaches the wire without the link: a real slot's work stays queued (its token goes
+      // back), rather than spending a fragment's attempt and waiting out its ACK timeout.
+      if (kind === 'real') this.#scheduler?.enqueue(true);
+      return this.#drop('no_link');
+    }
     let destination: RouteNode;
     let recipient: Uint8Array;
     let body: Uint8Array;
@@ -931,10 +969,10 @@ export class Client extends EventEmitter<ClientEvents> {
     if (sentAs === 'drop') packet = factory.buildDrop(destination, recipient, body); // no ACK can come back (packets.ts)
     else {
       const built = factory.build(destination, recipient, body, this.#currentServiceAlias('ack').id, surbId);
-      this.#acks.set(bytesToHex(surbId), { ...pending, surbKeys: built.ack.surbKeys });
+      this.#acks.set(bytesToHex(surbId), { ...pending, surbKeys: built.ack.surbKeys, mixes: built.mixes, lostAtMs: now + retransmitTimeoutMs(this.outbox.policy, 1) });
       packet = built.packet;
     }
-    if (!link || link.closed) return this.#drop('no_link');
+    if (link.closed) return this.#drop('no_link');
     this.#stats.sent[sentAs]++;
     try {
       await link.send({ kind: 'SendPacket', packet });
@@ -967,7 +1005,7 @@ export class Client extends EventEmitter<ClientEvents> {
     const body = encodeAnonymousPollBody({ alias: a.id, device, timestampMs: ts, nonce, signature, ack }, factory.bodyBytes);
     const surbId = this.#takeSurbId();
     const built = factory.build(factory.view.home, POLL_SERVICE_ID, body, this.#currentServiceAlias('ack').id, surbId);
-    this.#acks.set(bytesToHex(surbId), { kind: 'poll', aliasKey, expiresAtMs: ts + 2 * 60_000, surbKeys: built.ack.surbKeys });
+    this.#acks.set(bytesToHex(surbId), { kind: 'poll', aliasKey, expiresAtMs: ts + 2 * 60_000, surbKeys: built.ack.surbKeys, mixes: built.mixes, lostAtMs: ts + retransmitTimeoutMs(this.outbox.policy, 1) });
     const link = this.#link;
     if (!link || link.closed) {
       if (ids.length > 0) this.#pollAcks.set(aliasKey, ids);
@@ -1014,7 +1052,14 @@ export class Client extends EventEmitter<ClientEvents> {
         .then(({ retried }) => {
           for (let i = 0; i < retried; i++) this.#scheduler?.enqueue(true);
           const now = this.#now();
-          for (const [k, p] of this.#acks) if (p.expiresAtMs < now) this.#acks.delete(k);
+          for (const [k, p] of this.#acks) {
+            if (p.mixes && !p.lost && p.lostAtMs! < now) {
+              p.lost = true; // client.md §11.5: its ACK is overdue — blame the route
+              this.#health.lost(p.mixes);
+            }
+            if (p.expiresAtMs < now) this.#acks.delete(k);
+          }
+          this.#applyHealth();
           void this.#strangers.expire().catch((e: unknown) => this.#warn(e));
         })
         .catch((e: unknown) => this.#warn(e))
@@ -1118,6 +1163,10 @@ export class Client extends EventEmitter<ClientEvents> {
       plain = decryptSurbPayload(this.#g, reply, p.surbKeys);
     } catch {
       return this.#drop('bad_ack');
+    }
+    if (p.mixes) {
+      this.#health.acked(p.mixes); // every mix on both routes works
+      this.#applyHealth();
     }
     if (p.kind === 'poll') return this.#handlePollReply(p.aliasKey, plain);
     this.#stats.acks++;

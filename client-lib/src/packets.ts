@@ -59,6 +59,8 @@ export interface SurbAck {
 export interface BuiltPacket {
   readonly packet: Uint8Array;
   readonly ack: SurbAck;
+  /** Node ids of the mixes on the forward and the SURB-ACK route (MixHealth blames or clears them). */
+  readonly mixes: readonly Uint8Array[];
 }
 
 export interface PacketFactoryOptions {
@@ -133,7 +135,8 @@ export class PacketFactory {
     payload.set(body, FORWARD_HEADER_BYTES + g.surbLength);
     const route = selectPath(view, this.#rng, { from: view.home, to: destination });
     const packet = createPacket(g, this.#hops(route, [{ type: 'recipient', id: recipient }]), payload, this.#sphinx);
-    return { packet, ack: { surbId, surbKeys: surb.surbKeys } };
+    const mixes = [...route.slice(1, -1), ...ackRoute.slice(0, -1)].map((n) => n.id);
+    return { packet, ack: { surbId, surbKeys: surb.surbKeys }, mixes };
   }
 
   /**

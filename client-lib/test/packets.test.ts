@@ -92,6 +92,48 @@ describe('PacketFactory', () => {
     assert.deepEqual([...sizes], [g.packetLength]);
   });
 
+  it('routes a drop like a message, with the same size and payload layout: flags, a SURB-shaped slot and the body', () => {
+    const { view, nodes } = network();
+    const f = new PacketFactory(view, { geometry: g, rng: seededRng(5) });
+    const alias = new Uint8Array(32).fill(0xab);
+    const body = seededBytes(f.bodyBytes, 6);
+    const packet = f.buildDrop(view.providers[1], alias, body);
+    assert.equal(packet.length, g.packetLength);
+    const hops = route(nodes, view.home.id, packet);
+    assert.deepEqual(hops.map((h) => Math.floor(h.node / 10)), [0, 1, 2, 3, 0]);
+    for (const h of hops.slice(0, 4)) assert.ok(h.delayMs !== null && h.delayMs >= 0);
+    assert.deepEqual(hops[4].recipient, alias);
+    const payload = hops[4].payload!;
+    assert.equal(payload[0], FLAG_SURB_ACK);
+    assert.equal(payload[1], 0);
+    assert.deepEqual(payload.subarray(FORWARD_HEADER_BYTES + g.surbLength), body);
+    // The decoy reads as a SURB: header version 0, an X25519 public key (top bit clear), a layer-1 first hop.
+    const surb = payload.subarray(FORWARD_HEADER_BYTES, FORWARD_HEADER_BYTES + g.surbLength);
+    assert.deepEqual([surb[0], surb[1]], [0, 0]);
+    assert.equal(surb[2 + 31] & 0x80, 0);
+    const firstHop = surb.subarray(g.headerLength, g.headerLength + 32);
+    assert.ok(view.layers[0].some((n) => n.id.every((b, i) => b === firstHop[i])));
+  });
+
+  it('gives a drop a decoy SURB that no one can use: the first mix rejects the reply built from it', () => {
+    const { view, nodes } = network();
+    const f = new PacketFactory(view, { geometry: g, rng: seededRng(7) });
+    const last = route(nodes, view.home.id, f.buildDrop(view.providers[1], new Uint8Array(32).fill(1), new Uint8Array(f.bodyBytes))).at(-1)!;
+    const surb = last.payload!.subarray(FORWARD_HEADER_BYTES, FORWARD_HEADER_BYTES + g.surbLength);
+    const reply = packetFromSurb(g, surb, new Uint8Array(g.forwardPayloadLength));
+    assert.throws(() => unwrapPacket(g, nodes.get(reply.firstHop[0])!.privateKey, reply.packet), { name: 'InvalidPacketError' });
+  });
+
+  it('draws a fresh decoy SURB for every drop', () => {
+    const { view, nodes } = network();
+    const f = new PacketFactory(view, { geometry: g, rng: seededRng(8) });
+    const slot = () => {
+      const last = route(nodes, view.home.id, f.buildDrop(view.home, new Uint8Array(32), new Uint8Array(f.bodyBytes))).at(-1)!;
+      return last.payload!.slice(FORWARD_HEADER_BYTES, FORWARD_HEADER_BYTES + g.headerLength);
+    };
+    assert.notDeepEqual(slot(), slot());
+  });
+
   it('refuses a body that is not exactly the body size', () => {
     const { view } = network();
     const f = new PacketFactory(view, { geometry: g, rng: seededRng(4) });

@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import Fastify from 'fastify';
+import { Counter } from 'prom-client';
 import { StrataMetrics, registerOpsRoutes } from '@strata/core';
+import { PendingCounts } from '../src/metrics.js';
 
 describe('metrics', () => {
   it('names metrics strata_<component>_<thing>_{total,seconds}', async () => {
@@ -16,6 +18,25 @@ describe('metrics', () => {
     const m = new StrataMetrics('twice');
     assert.equal(m.counter('x', 'h'), m.counter('x', 'h'));
     assert.throws(() => m.gauge('x_total', 'h'), { name: 'AssertionError' });
+  });
+
+  it('folds plain-integer counts into their counter each time it is collected, by label', async () => {
+    const m = new StrataMetrics('pending');
+    const pending = new PendingCounts('kind');
+    const c: Counter<'kind'> = new Counter({ name: 'strata_pending_x_total', help: 'h', labelNames: ['kind'], registers: [m.registry], collect: () => pending.flushInto(c as Counter<string>) });
+    pending.add('a');
+    pending.add('a');
+    pending.add('b', 5);
+    assert.match(await m.registry.metrics(), /strata_pending_x_total\{kind="a"\} 2/);
+    pending.add('a');
+    const text = await m.registry.metrics();
+    assert.match(text, /strata_pending_x_total\{kind="a"\} 3/);
+    assert.match(text, /strata_pending_x_total\{kind="b"\} 5/);
+    const plain = new PendingCounts();
+    const d: Counter = new Counter({ name: 'strata_pending_y_total', help: 'h', registers: [m.registry], collect: () => plain.flushInto(d as Counter<string>) });
+    plain.add();
+    assert.match(await m.registry.metrics(), /strata_pending_y_total 1/);
+    assert.throws(() => new PendingCounts('Bad-Label'), { name: 'AssertionError' });
   });
 
   it('rejects names that are not snake_case', () => {

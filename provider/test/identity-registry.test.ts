@@ -100,6 +100,11 @@ describe('published identities (POST /v1/identities, POST /v1/identities/lookup)
     const r = await api('POST', '/v1/identities', forged);
     assert.equal(r.status, 401);
     assert.equal(r.json().reason, 'bad_signature');
+    // A key that is no Ed25519 point, and fields of the wrong length: a 4xx each, never a crash.
+    const notAPoint = { ...statement(h, bob, Date.now()), ed25519: b64(Buffer.alloc(32, 0xff)) };
+    assert.equal((await api('POST', '/v1/identities', notAPoint)).status, 401);
+    assert.equal((await api('POST', '/v1/identities', { ...statement(h, bob, Date.now()), rotationSignature: 'AA' })).json().reason, 'schema');
+    assert.equal((await api('POST', '/v1/identities', { ...statement(h, bob, Date.now()), extra: 1 })).json().reason, 'schema');
     const old = await api('POST', '/v1/identities', statement(h, bob, Date.now() - 3_600_000));
     assert.equal(old.status, 401);
     assert.equal(old.json().reason, 'stale_timestamp');

@@ -36,12 +36,14 @@ const LN_ERROR_BITS = FAST_LN_MAX_ERROR / LN2;
  * per message is a multiply-add per departure (Loopix App. A: a departure takes g/k of the pool's
  * mass g and the pool keeps g(1 − 1/k); linear, so lanes never interact).
  *
- * Per lane everything is as in the single-message sweep: mass 1 at the entry point, pools swept in
- * rank order and re-swept when mass comes back (exact by linearity), a lane's pool mass below τ is
- * dropped and counted in that lane's pruned mass δ, giving the same bound h2(a) + a·log2 N. A lane may
- * be pruned a little later than alone (it is checked at every departure the batch sweeps), which only
- * lowers its δ. ln g after an entry comes from {@link fastLn}; its error ε adds at most ε/ln 2 bits
- * (every output's ln m is off by ≤ ε and Σ m/Z = 1), which is added to the reported bound.
+ * Per lane everything is as in the single-message sweep: mass 1 at the entry point, pools swept by
+ * rank and re-swept when mass comes back (exact by linearity), a lane's pool mass below τ at a
+ * departure is dropped and counted in that lane's pruned mass δ, giving the same bound
+ * h2(a) + a·log2 N. Pools are swept in waves (see `wave`), so mass coming back through mix loops is
+ * merged before it cascades again. Only the lanes holding mass in a pool are visited. ln g after an
+ * entry comes from {@link fastLn}; its error ε adds at most ε/ln 2 bits (every output's ln m is off by
+ * ≤ ε and Σ m/Z = 1), which is added to the reported bound. Not counted, as in the single-message
+ * sweep: float rounding of the running ln g (≤ 2^-53·|ln g| per departure between two recomputations).
  *
  * No allocation per batch: scratch buffers are reused and cleared through generation counters.
  */
@@ -179,10 +181,11 @@ export class BatchForwardEntropy {
         key[i] = this.start[p] + entryPos[i];
       }
     }
-    const order = Int32Array.from({ length: M }, (_, i) => i).sort((a, b) => key[a] - key[b] || a - b);
+    // By entry point, then pool: a pool's end (no departure after the entry) has the CSR index of the
+    // next pool's first departure, and the two must not share a lane.
+    const order = Int32Array.from({ length: M }, (_, i) => i).sort((a, b) => key[a] - key[b] || entryPool[a] - entryPool[b] || a - b);
     // Distinct entry points (CSR index, so grouped by pool and ordered by position), in batches.
     const bKeys = new Int32Array(this.lanes);
-    const bPool = new Int32Array(this.lanes);
     let o = 0;
     while (o < M && key[order[o]] < 0) {
       const i = order[o++];
@@ -200,13 +203,12 @@ export class BatchForwardEntropy {
       while (o < M) {
         const i = order[o];
         const kk = key[i];
-        if (nb > 0 && kk === bKeys[nb - 1]) {
+        if (nb > 0 && kk === bKeys[nb - 1] && entryPool[i] === pool) {
           o++;
           continue;
         }
         if (nb === this.lanes || entryPool[i] !== pool || kk - first > this.spread) break;
         bKeys[nb] = kk;
-        bPool[nb] = pool;
         nb++;
         o++;
       }
@@ -272,7 +274,7 @@ export class BatchForwardEntropy {
     }
   }
 
-  /** Appends an entry (row not initialised) to pool p's pending list; returns its id. */
+  /** Appends an entry (its lanes not yet set) to pool p's pending list; returns its id. */
   private newEntry(p: number, pos: number): number {
     const e = this.nEnt++;
     if (e === this.entPos.length) this.growEntries();
@@ -382,6 +384,7 @@ export class BatchForwardEntropy {
     const inAct = this.inAct;
     const gen = this.gen;
     let nAct = 0; // every lane is empty between sweeps
+    let lnValid = true; // lng holds ln g for every active lane that is not stale
     let j = lo;
     for (;;) {
       if (j <= hi) {
@@ -411,11 +414,11 @@ export class BatchForwardEntropy {
       const k = kOf[j];
       const ik = invK[k];
       const q = qK[k];
-      const lq = lnQ[k];
       const dp = dPool[j];
       // Lanes are visited from the last: a pruned lane is swapped with the last (already visited) one.
       if (dp === OUT) {
         const lk = lnK[k];
+        const lq = lnQ[k];
         let o: number;
         let fresh: boolean;
         if (outGen[j] === gen) {
@@ -432,6 +435,12 @@ export class BatchForwardEntropy {
         const row = this.outRow;
         const rowLn = this.outLn;
         if (fresh) for (let b = 0; b < nb; b++) row[o + b] = 0;
+        if (!lnValid) {
+          // ln g is not tracked through forwarding or excluded departures (pure forwarding pools
+          // never need it): recompute it where needed.
+          for (let a = 0; a < nAct; a++) stale[act[a]] = 1;
+          lnValid = true;
+        }
         for (let a = nAct - 1; a >= 0; a--) {
           const b = act[a];
           const gb = g[b];
@@ -492,8 +501,8 @@ export class BatchForwardEntropy {
           elLane[t] = b;
           elMass[t++] = m;
           g[b] = gb * q;
-          lng[b] += lq;
         }
+        lnValid = false;
         this.entLen[e] = t - this.nEl;
         this.nEl = t;
       } else {
@@ -509,8 +518,8 @@ export class BatchForwardEntropy {
             continue;
           }
           g[b] = gb * q;
-          lng[b] += lq;
         }
+        lnValid = false;
       }
       j++;
       if (nAct === 0) {

@@ -235,16 +235,19 @@ export class ForwardEntropy {
     const errorBound = new Float64Array(M);
     const key = new Float64Array(M);
     for (let i = 0; i < M; i++) key[i] = entryPool[i] === SKIP ? -2 : entryPool[i] < 0 ? -1 : this.start[entryPool[i]] + entryPos[i];
-    const order = Int32Array.from({ length: M }, (_, i) => i).sort((a, b) => key[a] - key[b] || a - b);
+    // Same entry point and pool share a computation (a pool's end has the next pool's first index).
+    const order = Int32Array.from({ length: M }, (_, i) => i).sort((a, b) => key[a] - key[b] || entryPool[a] - entryPool[b] || a - b);
     let lastKey = -3;
+    let lastPool = -3;
     let h = 0;
     let hm = 0;
     let eb = 0;
     for (let o = 0; o < M; o++) {
       const i = order[o];
       const kk = key[i];
-      if (kk !== lastKey) {
+      if (kk !== lastKey || entryPool[i] !== lastPool) {
         lastKey = kk;
+        lastPool = entryPool[i];
         if (kk === -2) {
           h = NaN;
           hm = NaN;

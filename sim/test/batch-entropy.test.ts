@@ -95,6 +95,23 @@ describe('BatchForwardEntropy', () => {
     }
   });
 
+  it('does not confuse an entry after a pool\'s last departure with the next pool\'s first departure', () => {
+    // Both have CSR index 1: pool 0 holds one departure, pool 1 starts right after it.
+    const log = new PoolLog(2);
+    log.leave(log.depart(0, 1), false);
+    log.leave(log.depart(1, 2), false);
+    log.leave(log.depart(1, 1), false);
+    const entryPool = Int32Array.of(0, 1, 0);
+    const entryPos = Int32Array.of(1, 0, 1);
+    const single = new ForwardEntropy(log, Int32Array.of(0, 1)).computeAll(entryPool, entryPos);
+    const batch = new BatchForwardEntropy(buildPoolCsr(log), Int32Array.of(0, 1)).computeAll(entryPool, entryPos);
+    for (const r of [single, batch]) {
+      assert.ok(Math.abs(r.entropy[1] - 1) < 1e-9, `${r.entropy[1]}`);
+      // Stuck in pool 0 (no departure after it): no outgoing message can be it.
+      assert.ok(Number.isNaN(r.entropy[0]) && Number.isNaN(r.entropy[2]));
+    }
+  });
+
   it('gives zero to messages that crossed no honest pool and NaN to skipped ones', () => {
     const { log, entryPool, entryPos } = randomLog(3, 500);
     const ep = entryPool.slice();

@@ -174,6 +174,8 @@ export interface FuzzTarget<C = unknown> {
   defaultSeconds?: number;
   /** Per-case watchdog in ms (default 2000; 10 s for network targets). */
   watchdogMs?: number;
+  /** Async cases kept in flight at once (default 1: one after another). */
+  concurrency?: number;
   setup?(rnd: Rng): C | Promise<C>;
   /** One case; may return an outcome label (default 'ok'). */
   run(ctx: C, rnd: Rng): void | string | Promise<void | string>;
@@ -247,6 +249,8 @@ export interface FuzzSummary {
   target: string;
   cases: number;
   seconds: number;
+  /** CPU time of the target's process over its cases (user + system; load-independent, unlike seconds). */
+  cpuSeconds?: number;
   crashes: number;
   hangs: number;
   seed: number;
@@ -275,6 +279,7 @@ async function runChild(target: FuzzTarget<unknown>, opts: Options): Promise<voi
   let hangs = 0;
   const ctx = await target.setup?.(rnd);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let lastBeat = t0;
   let i = 0;
   let lastOutcome: unknown;
@@ -287,6 +292,56 @@ async function runChild(target: FuzzTarget<unknown>, opts: Options): Promise<voi
       crashesSeen.push(`case ${i}: ${e?.name}: ${e?.message}\n  input ${describeInput(lastInput)}\n  ${String(e?.stack).split('\n').slice(1, 4).join('\n  ')}`);
     }
   };
+  const concurrency = target.concurrency ?? 1;
+  if (concurrency > 1) {
+    // Async cases that mostly wait (disk commits, thread-pool signature checks): keep `concurrency`
+    // in flight. A case draws from `rnd` and records its input before its first await, so the
+    // input is captured per case; the order of the draws stays deterministic.
+    const inflight = new Set<Promise<void>>();
+    const runOne = async (idx: number): Promise<void> => {
+      lastInput = undefined;
+      let input: unknown;
+      let timer: NodeJS.Timeout | undefined;
+      const HANG = Symbol('hang');
+      try {
+        const r = target.run(ctx as never, rnd);
+        input = lastInput;
+        const timeout = new Promise<typeof HANG>((res) => (timer = setTimeout(() => res(HANG), watchdogMs)));
+        const v = await Promise.race([Promise.resolve(r), timeout]);
+        if (v === HANG) {
+          hangs++;
+          if (crashesSeen.length < 5) crashesSeen.push(`case ${idx}: hang (> ${watchdogMs} ms)\n  input ${describeInput(input)}`);
+          return;
+        }
+        const label = typeof v === 'string' ? v : 'ok';
+        outcomes.set(label, (outcomes.get(label) ?? 0) + 1);
+      } catch (err) {
+        const label = target.expected(err);
+        if (label !== null) outcomes.set(label, (outcomes.get(label) ?? 0) + 1);
+        else {
+          lastInput = input ?? lastInput;
+          const saved = i;
+          i = idx; // crash() reports the case index and lastInput
+          crash(err);
+          i = saved;
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    for (; i < maxCases && performance.now() - t0 < maxMs; i++) {
+      const p: Promise<void> = runOne(i).finally(() => inflight.delete(p));
+      inflight.add(p);
+      if (inflight.size >= concurrency) await Promise.race(inflight);
+      const now = performance.now();
+      if (now - lastBeat > 50) {
+        lastBeat = now;
+        send({ beat: i });
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    await Promise.all(inflight);
+  }
   for (; i < maxCases && performance.now() - t0 < maxMs; i++) {
     lastInput = undefined;
     const start = performance.now();
@@ -326,6 +381,7 @@ async function runChild(target: FuzzTarget<unknown>, opts: Options): Promise<voi
     }
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   clearInterval(beat);
   try {
     await target.after?.(ctx as never);
@@ -337,7 +393,8 @@ async function runChild(target: FuzzTarget<unknown>, opts: Options): Promise<voi
     `${JSON.stringify({ target: target.name, outcomes: Object.fromEntries([...outcomes].sort()) })}\n` +
       crashesSeen.map((s) => `${target.name} ${s}\n`).join(''),
   );
-  const summary: FuzzSummary = { target: target.name, cases: i, seconds: Math.round(seconds * 10) / 10, crashes, hangs, seed: opts.seed };
+  const cpuSeconds = Math.round((cpu.user + cpu.system) / 1e5) / 10;
+  const summary: FuzzSummary = { target: target.name, cases: i, seconds: Math.round(seconds * 10) / 10, cpuSeconds, crashes, hangs, seed: opts.seed };
   // Exit right after the summary is out: a target's leftover handle must not keep the child alive.
   await new Promise<void>((r) => (process.send ? process.send({ summary }, () => r()) : r()));
   process.exit(0);

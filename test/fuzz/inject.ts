@@ -196,6 +196,9 @@ export async function injectCase(rnd: Rng, app: FastifyInstance, routes: readonl
   return `${strategy}:${s}`;
 }
 
+/** Requests in flight at once per in-process target (each case is still one request). */
+const INJECT_CONCURRENCY = 8;
+
 export interface InjectTargetOptions<C> {
   /** Target name prefix: targets are `${prefix}_${group.name}`. */
   prefix: string;
@@ -210,14 +213,16 @@ export interface InjectTargetOptions<C> {
   allowed5xx?: readonly number[];
 }
 
-/** One in-process target per route group, 1,000,000 cases each by default (300 s time box). */
+/** One in-process target per route group: 1,000,000 cases each by default, in a 300 s time box. */
 export function injectTargets<C>(o: InjectTargetOptions<C>): FuzzTarget<C & { routesOf: Map<string, readonly InjectRoute[]> }>[] {
   type Ctx = C & { routesOf: Map<string, readonly InjectRoute[]> };
   return o.groupNames.map((group) => ({
     name: `${o.prefix}_${group}`,
     defaultCases: 1_000_000,
-    defaultSeconds: 600,
+    defaultSeconds: 300,
     watchdogMs: 5000,
+    // Requests mostly wait (LMDB commits, thread-pool signature checks): several in flight.
+    concurrency: INJECT_CONCURRENCY,
     async setup() {
       const ctx = (await o.setup()) as Ctx;
       ctx.routesOf = new Map(o.groups(ctx).map((g) => [g.name, g.routes]));

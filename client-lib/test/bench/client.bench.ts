@@ -75,6 +75,10 @@ async function deliver(net: TestNetwork, dir: string, params: typeof DEFAULT_RAT
     const bAtA = await a.contacts.add(b.address, 'b');
     await b.contacts.add(a.address, 'a');
     const body = seededBytes(DELIVER_BYTES, 1);
+    // Delivery, not start-up, is measured: both provider links up first (ticks before that send nothing).
+    for (const t0 = Date.now(); !(a.connected && b.connected); await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() - t0 > 60_000) throw new Error('provider links did not come up');
+    }
     let completeMs: number | undefined;
     let firstStoredMs: number | undefined;
     let allSentMs: number | undefined;

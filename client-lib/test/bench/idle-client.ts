@@ -3,8 +3,8 @@
 // running (cover traffic and polling only):
 //   cold    the first BENCH_IDLE_COLD_S seconds after the link is up (V8 still compiling hot paths)
 //   steady  the following BENCH_IDLE_S seconds (what a client that stays up costs)
-// It prints one JSON line per window. The CPU of Sphinx packet building (PacketFactory.build, which
-// is synchronous) is measured on its own by wrapping the method, so the split can be reported.
+// It prints one JSON line per window. The CPU of Sphinx packet building (PacketFactory build and
+// buildDrop, both synchronous) is measured on its own by wrapping the methods, so the split can be reported.
 //   argv: DIR PASSPHRASE STEADY_S COLD_S [dist]   ("dist": load the compiled package, as an app would)
 //   BENCH_POLL_MS       poll interval override (default: the client's)
 //   BENCH_CPU_PROFILE   write a V8 CPU profile of the steady window to this file
@@ -23,16 +23,19 @@ const { Client } = (await import(fromDist ? '@strata/client-lib/client' : '../..
 const { PacketFactory } = (await import(fromDist ? '@strata/client-lib/packets' : '../../src/packets.js')) as typeof PacketsModule;
 
 const counters = { buildCpuMs: 0, tlsConnections: 0 };
-const build = PacketFactory.prototype.build;
-PacketFactory.prototype.build = function (this: PacketsModule.PacketFactory, ...args: Parameters<typeof build>) {
-  const c0 = process.cpuUsage();
-  try {
-    return build.apply(this, args);
-  } finally {
-    const c = process.cpuUsage(c0);
-    counters.buildCpuMs += (c.user + c.system) / 1000;
-  }
-};
+const factory = PacketFactory.prototype as unknown as Record<'build' | 'buildDrop', (...a: unknown[]) => unknown>;
+for (const method of ['build', 'buildDrop'] as const) {
+  const original = factory[method];
+  factory[method] = function (this: unknown, ...args: unknown[]) {
+    const c0 = process.cpuUsage();
+    try {
+      return original.apply(this, args);
+    } finally {
+      const c = process.cpuUsage(c0);
+      counters.buildCpuMs += (c.user + c.system) / 1000;
+    }
+  };
+}
 // Counts new TLS connections to the provider (a keep-alive agent should open one, not one per poll).
 const agentProto = HttpsAgent.prototype as unknown as { createConnection: (...a: unknown[]) => unknown };
 const createConnection = agentProto.createConnection;

@@ -20,12 +20,12 @@ const ROLES: readonly LinkRole[] = ['dialer', 'listener'];
 const DIRECTIONS: readonly LinkDirection[] = ['send', 'recv'];
 
 function counter<L extends string>(registry: Registry, name: string, help: string, label: L, values: readonly string[], pending?: PendingCounts): Counter<L> {
-  const c = new Counter<L>({
+  const c: Counter<L> = new Counter<L>({
     name,
     help,
     labelNames: [label],
     registers: [registry],
-    ...(pending ? { collect: () => pending.flushInto(c as Counter<string>) } : {}),
+    ...(pending ? { collect: (): void => pending.flushInto(c as Counter<string>) } : {}),
   });
   for (const v of values) c.labels(v).inc(0);
   return c;

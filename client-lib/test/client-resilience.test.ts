@@ -1,0 +1,64 @@
+// Issue 6 §9 on one fast real network (authority fixture, four mix processes, the provider binary):
+// a file across the recipient's offline period, and a mix that dies and stays dead being avoided.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readKeyFile } from '@strata/core/key-file';
+import { Client } from '../src/client.js';
+import { bytesToHex } from '../src/bytes.js';
+import { nodeIdOfIdentityKey } from '../src/provider-http.js';
+import { makeTempDir, seededBytes } from './helpers.js';
+import type { TestNetwork } from './test-network.js';
+import { clientOptions, exchangeAcrossOfflinePeriod, startResilienceNetwork } from './offline-exchange.js';
+import { finalState, waitFor } from './client-waits.js';
+
+describe('Client resilience (real authority, provider and mix processes; λP 50/s)', function () {
+  this.timeout(90_000);
+  let tmp: ReturnType<typeof makeTempDir>;
+  let net: TestNetwork;
+
+  before(async () => {
+    tmp = makeTempDir();
+    net = await startResilienceNetwork(tmp.dir);
+  });
+  after(async () => {
+    await net?.stop();
+    tmp?.remove();
+  });
+
+  it('stores a 256 KiB file while the recipient is offline and delivers it intact exactly once when it is back (5 MB: soak/offline-5mb.soak.ts)', async () => {
+    await exchangeAcrossOfflinePeriod(net, tmp.dir, 256 * 1024, 60_000);
+  });
+
+  it('stops choosing paths through a mix that died and stays dead, and blames no working mix', async () => {
+    // Of four mixes in three layers one layer holds two: kill one of those (SIGKILL, no goodbye).
+    const layers = net.mixes.map((m) => net.layerOf(m));
+    const i = layers.findIndex((l) => layers.filter((x) => x === l).length === 2);
+    const victim = net.mixes[i];
+    const victimId = bytesToHex(nodeIdOfIdentityKey(readKeyFile(join(tmp.dir, `mix${i}`, 'identity.key'), 'ed25519-identity').publicKey));
+    // Generous ACK timeouts (~9 s): a loss must mean a lost packet, not a loaded test machine.
+    const opts = (name: string) => ({ ...clientOptions(tmp.dir, name), retry: { meanHopDelayMs: 50, constantMs: 8000, backoff: 1.5, maxAttempts: 12 } });
+    const providerNodeId = nodeIdOfIdentityKey(net.provider.identityKey);
+    const [carol, dave] = await Promise.all([Client.bootstrap(net.provider.url, { ...opts('carol'), providerNodeId }), Client.bootstrap(net.provider.url, { ...opts('dave'), providerNodeId })]);
+    try {
+      const { contact: daveAtCarol } = await carol.addContact(dave.address, 'dave');
+      await dave.addContact(carol.address, 'carol');
+      await waitFor('carol sending', () => carol.sending && carol.connected, 30_000);
+      victim.kill();
+      await waitFor('the mix to exit', () => !victim.alive);
+      // 37 fragments: about three in four cross the dead mix on the way out or back and are lost.
+      const first = await carol.send(daveAtCarol.id, seededBytes(64 * 1024, 3));
+      // Losses are blamed on the dead mix; the working ones are cleared by every packet that returns.
+      await waitFor('only the dead mix avoided', () => carol.avoidedMixes.length === 1 && carol.avoidedMixes[0] === victimId, 60_000, 50);
+      assert.equal((await finalState(carol, first)).state, 'stored');
+      // From now on no path crosses it: a new message needs no retransmission at all.
+      const sentBefore = carol.stats.sent.real;
+      const second = await carol.send(daveAtCarol.id, seededBytes(32 * 1024, 4));
+      assert.equal((await finalState(carol, second)).state, 'stored');
+      assert.equal(carol.stats.sent.real - sentBefore, carol.status(second)!.fragments);
+      assert.ok(carol.avoidedMixes.includes(victimId));
+    } finally {
+      await carol.close();
+      await dave.close();
+    }
+  });
+});
