@@ -88,6 +88,7 @@ const DEVICE_KEY = 'device';
 const LINK_KEY = 'link';
 const DEVICE_SALT = utf8ToBytes('strata-device-v1');
 const EMPTY = new Uint8Array(0);
+const NO_MIXES: readonly Uint8Array[] = Object.freeze([]);
 
 export type AliasRole = 'loop' | 'ack' | 'request' | 'contact';
 
@@ -195,8 +196,11 @@ export interface ClientEvents {
   status: [MessageStatus];
   failed: [MessageStatus];
   request: [{ readonly senderEd25519PublicKey: Uint8Array }];
-  /** A packet went onto the provider link: the tick time on the injected clock and its size. */
-  wire: [{ readonly atMs: number; readonly bytes: number }];
+  /**
+   * A packet went onto the provider link: the tick time on the injected clock, its size, and the
+   * mixes of its forward and ACK routes (empty for drops; local knowledge, never on the wire).
+   */
+  wire: [{ readonly atMs: number; readonly bytes: number; readonly mixes: readonly Uint8Array[] }];
   /** Asynchronous failures of background work (poll, link, consensus); never fatal. */
   warning: [Error];
 }
@@ -966,17 +970,19 @@ export class Client extends EventEmitter<ClientEvents> {
     const surbId = this.#takeSurbId();
     const sentAs = linkChunk || (fragment && contact && target) ? 'real' : kind === 'loop' ? 'loop' : 'drop';
     let packet: Uint8Array;
+    let mixes: readonly Uint8Array[] = NO_MIXES;
     if (sentAs === 'drop') packet = factory.buildDrop(destination, recipient, body); // no ACK can come back (packets.ts)
     else {
       const built = factory.build(destination, recipient, body, this.#currentServiceAlias('ack').id, surbId);
       this.#acks.set(bytesToHex(surbId), { ...pending, surbKeys: built.ack.surbKeys, mixes: built.mixes, lostAtMs: now + retransmitTimeoutMs(this.outbox.policy, 1) });
       packet = built.packet;
+      mixes = built.mixes;
     }
     if (link.closed) return this.#drop('no_link');
     this.#stats.sent[sentAs]++;
     try {
       await link.send({ kind: 'SendPacket', packet });
-      this.emit('wire', { atMs, bytes: packet.length });
+      this.emit('wire', { atMs, bytes: packet.length, mixes });
     } catch {
       this.#drop('link_send_failed');
     }
@@ -1014,7 +1020,7 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#stats.sent.poll++;
     try {
       await link.send({ kind: 'SendPacket', packet: built.packet });
-      this.emit('wire', { atMs, bytes: built.packet.length });
+      this.emit('wire', { atMs, bytes: built.packet.length, mixes: built.mixes });
     } catch {
       this.#drop('link_send_failed');
     }

@@ -24,7 +24,8 @@ export interface MixHealthOptions {
  *   after a few losses every loss through the dead mix is blamed on it alone and healthy mixes on
  *   the same routes are not dragged along.
  * - A mix whose streak reaches `lossesBeforeAvoiding` is avoided: `filter(view)` leaves it out of its
- *   layer, unless that would empty the layer (a path must exist; every mix of such a layer stays).
+ *   layer, unless that would empty the layer (a path must exist): then the layer keeps its mixes
+ *   with the shortest streak (after a stall that blamed every mix, the dead one still stays out).
  * - `reset()` at each new consensus: the directory's view of the epoch takes over again.
  */
 export class MixHealth {
@@ -81,12 +82,18 @@ export class MixHealth {
     this.#avoided.clear();
   }
 
-  /** `view` without the avoided mixes (a layer whose every mix is avoided keeps them all). */
+  /**
+   * `view` without the avoided mixes. A layer whose every mix is avoided keeps the ones with the
+   * shortest streak (a path must exist, and a dead mix's streak is the longest).
+   */
   filter(view: RoutingView): RoutingView {
     if (this.#avoided.size === 0) return view;
     const layers = view.layers.map((l) => {
       const kept = l.filter((n) => !this.#avoided.has(bytesToHex(n.id)));
-      return kept.length > 0 ? kept : l;
+      if (kept.length > 0) return kept;
+      const streak = (n: { id: Uint8Array }): number => this.#streak.get(bytesToHex(n.id)) ?? 0;
+      const best = Math.min(...l.map(streak));
+      return l.filter((n) => streak(n) === best);
     });
     return Object.freeze({ ...view, layers });
   }

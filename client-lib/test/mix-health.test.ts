@@ -36,6 +36,16 @@ describe('MixHealth', () => {
     assert.deepEqual(h.avoided, [hex(5)]);
   });
 
+  it('keeps the mixes with the shortest streak in a layer whose every mix is avoided', () => {
+    const h = new MixHealth({ lossesBeforeAvoiding: 2 });
+    // Both mixes of the last layer are avoided (a stall), but d has lost more since its last ACK.
+    h.lost(route(c));
+    h.lost(route(c));
+    for (let i = 0; i < 3; i++) h.lost(route(d));
+    assert.ok(h.avoided.includes(hex(4)) && h.avoided.includes(hex(5)));
+    assert.deepEqual(h.filter(view).layers[2], [c]);
+  });
+
   it('takes a mix back once a packet through it is acknowledged', () => {
     const h = new MixHealth({ lossesBeforeAvoiding: 1 });
     h.lost(route(d));

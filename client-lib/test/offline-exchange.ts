@@ -18,9 +18,15 @@ import { finalState, waitFor } from './client-waits.js';
  */
 export const RESILIENCE_LAMBDA_P_PER_S = 50;
 
-/** Four mixes (one layer holds two, so one can die without cutting every path); 5 MB of fragments fit a dropbox. */
+/**
+ * Four mixes (one layer holds two, so one can die without cutting every path); 5 MB of fragments fit
+ * a dropbox. The provider sweeps every second: its SURB-id quota (1,000 per alias) counts expired
+ * registrations until the sweeper removes them (default every 60 s), and at 54 packets/s the ids of
+ * drops and lost packets, never released by a reply, fill it within a minute — then every refill is
+ * refused (429 surb_quota) and every ACK is lost until the next sweep (seen here as a ~45 s stall).
+ */
 export async function startResilienceNetwork(dir: string): Promise<TestNetwork> {
-  const net = await TestNetwork.start(dir, { mixes: 4, params: { lambdaPPerSecond: RESILIENCE_LAMBDA_P_PER_S, muPerSecond: 20 }, providerDropbox: { aliasQuotaMessages: 10_000 } });
+  const net = await TestNetwork.start(dir, { mixes: 4, params: { lambdaPPerSecond: RESILIENCE_LAMBDA_P_PER_S, muPerSecond: 20 }, providerDropbox: { aliasQuotaMessages: 10_000, sweepIntervalMs: 1000 } });
   await net.waitForConsensus();
   return net;
 }

@@ -79,15 +79,16 @@ export class BatchForwardEntropy {
   // Row stride of the current batch (= its lane count).
   private S = 1;
   // Entries (mass arriving at a pool before the departure at entPos), sparse: the lanes with mass,
-  // elLane/elMass[entOff .. entOff + entLen).
+  // elLane[p]/elMass[p][entOff .. entOff + entLen) of the destination pool p: each pool's pairs
+  // are stored together, so a sweep reads them nearly in order (a few interleaved runs).
   private entPos = new Int32Array(1 << 12);
   private entNext = new Int32Array(1 << 12);
   private entOff = new Int32Array(1 << 12);
   private entLen = new Int32Array(1 << 12);
   private nEnt = 0;
-  private elLane = new Int32Array(1 << 16);
-  private elMass = new Float64Array(1 << 16);
-  private nEl = 0;
+  private readonly elLane: Int32Array[];
+  private readonly elMass: Float64Array[];
+  private readonly nEl: Int32Array; // pairs stored per pool
   private taken = new Int32Array(1 << 12);
   private bucket = new Int32Array(1 << 12);
   // Outputs touched by this batch: their row of masses (a re-swept pool may add to them).
@@ -156,6 +157,9 @@ export class BatchForwardEntropy {
     this.maxM = new Float64Array(lanes);
     this.pruned = new Float64Array(lanes);
     this.act = new Int32Array(lanes);
+    this.elLane = Array.from({ length: n }, () => new Int32Array(1 << 10));
+    this.elMass = Array.from({ length: n }, () => new Float64Array(1 << 10));
+    this.nEl = new Int32Array(n);
     this.inAct = new Uint8Array(lanes);
   }
 
@@ -235,7 +239,7 @@ export class BatchForwardEntropy {
   private runBatch(pool: number, keys: Int32Array, nb: number): void {
     this.gen++;
     this.nEnt = 0;
-    this.nEl = 0;
+    this.nEl.fill(0);
     this.nOut = 0;
     this.nActive = 0;
     this.wave = 0;
@@ -249,11 +253,12 @@ export class BatchForwardEntropy {
     this.pruned.fill(0);
     for (let b = 0; b < nb; b++) {
       const e = this.newEntry(pool, keys[b]);
-      this.reserveLanes(1);
-      this.entOff[e] = this.nEl;
+      this.reserveLanes(pool, 1);
+      const t = this.nEl[pool]++;
+      this.entOff[e] = t;
       this.entLen[e] = 1;
-      this.elLane[this.nEl] = b;
-      this.elMass[this.nEl++] = 1;
+      this.elLane[pool][t] = b;
+      this.elMass[pool][t] = 1;
     }
     while (this.nActive > 0) {
       // Next pool: lowest wave, then lowest rank, then lowest id.
@@ -307,15 +312,16 @@ export class BatchForwardEntropy {
   }
 
   /** Makes room for n more (lane, mass) pairs. */
-  private reserveLanes(n: number): void {
-    if (this.nEl + n <= this.elLane.length) return;
-    const cap = Math.max(this.elLane.length * 2, this.nEl + n);
+  private reserveLanes(p: number, n: number): void {
+    const used = this.nEl[p];
+    if (used + n <= this.elLane[p].length) return;
+    const cap = Math.max(this.elLane[p].length * 2, used + n);
     const lanes = new Int32Array(cap);
-    lanes.set(this.elLane);
-    this.elLane = lanes;
+    lanes.set(this.elLane[p]);
+    this.elLane[p] = lanes;
     const mass = new Float64Array(cap);
-    mass.set(this.elMass);
-    this.elMass = mass;
+    mass.set(this.elMass[p]);
+    this.elMass[p] = mass;
   }
 
   private growOutputs(): void {
@@ -347,6 +353,7 @@ export class BatchForwardEntropy {
     }
     this.poolHead[p] = -1;
     if (nTaken === 0) return;
+    const pairsEnd = this.nEl[p];
     const span = hi - lo + 1;
     if (this.bucket.length < span) this.bucket = new Int32Array(span * 2);
     const bucket = this.bucket;
@@ -388,8 +395,8 @@ export class BatchForwardEntropy {
     let j = lo;
     for (;;) {
       if (j <= hi) {
-        const elLane = this.elLane;
-        const elMass = this.elMass;
+        const elLane = this.elLane[p];
+        const elMass = this.elMass[p];
         for (let e = bucket[j - lo]; e >= 0; e = entNext[e]) {
           for (let t = entOff[e], tEnd = t + entLen[e]; t < tEnd; t++) {
             const b = elLane[t];
@@ -482,10 +489,11 @@ export class BatchForwardEntropy {
       } else if (dp >= 0) {
         // Forward each lane's share to the pool the packet enters next: one sparse entry.
         const e = this.newEntry(dp, dIdx[j]);
-        this.reserveLanes(nAct);
-        const elLane = this.elLane;
-        const elMass = this.elMass;
-        let t = this.nEl;
+        this.reserveLanes(dp, nAct);
+        const elLane = this.elLane[dp];
+        const elMass = this.elMass[dp];
+        const t0 = this.nEl[dp];
+        let t = t0;
         this.entOff[e] = t;
         for (let a = nAct - 1; a >= 0; a--) {
           const b = act[a];
@@ -503,8 +511,8 @@ export class BatchForwardEntropy {
           g[b] = gb * q;
         }
         lnValid = false;
-        this.entLen[e] = t - this.nEl;
-        this.nEl = t;
+        this.entLen[e] = t - t0;
+        this.nEl[dp] = t;
       } else {
         // Excluded or lost: the observer knows it is not the target; the pool keeps g(1 − 1/k).
         for (let a = nAct - 1; a >= 0; a--) {
@@ -528,5 +536,8 @@ export class BatchForwardEntropy {
         if (j > hi) break;
       }
     }
+    // Every pair stored for p so far belonged to the entries just swept: reuse its buffer (unless p
+    // sent mass to itself during the sweep).
+    if (this.nEl[p] === pairsEnd) this.nEl[p] = 0;
   }
 }
