@@ -7,6 +7,8 @@ import { ALIAS_BYTES } from './message-key.js';
 /** Katzenpost's SURB id length (the id the SURB's creator finds in the reply's final hop). */
 export const SURB_ID_BYTES = 16;
 export const MAX_SURBS_PER_REQUEST = 1024;
+/** An alias at its quota sweeps expired ids early, at most this often. */
+export const INLINE_SWEEP_MIN_INTERVAL_MS = 1000;
 
 export interface SurbRegistryOptions {
   readonly maxSurbsPerAlias: number;
@@ -29,6 +31,7 @@ export class SurbRegistry {
   readonly #db: Database<Buffer, Buffer>;
   readonly #perAlias = new Map<string, number>();
   readonly #now: () => number;
+  #lastInlineSweepMs = -Infinity;
 
   constructor(env: RootDatabase, private readonly commit: GroupCommit, private readonly opts: SurbRegistryOptions) {
     this.#now = opts.now ?? Date.now;
@@ -64,7 +67,14 @@ export class SurbRegistry {
           throw new ConflictError('surb_id_taken', 'a SURB id is registered to another alias');
         }
       }
-      const count = this.#perAlias.get(a) ?? 0;
+      let count = this.#perAlias.get(a) ?? 0;
+      if (count + fresh.length > this.opts.maxSurbsPerAlias && now - this.#lastInlineSweepMs >= INLINE_SWEEP_MIN_INTERVAL_MS) {
+        // Expired ids still count until the periodic sweep: an alias at its quota sweeps early (at
+        // most once per INLINE_SWEEP_MIN_INTERVAL_MS, so quota hits cannot make us scan constantly).
+        this.#lastInlineSweepMs = now;
+        this.#removeExpired(now);
+        count = this.#perAlias.get(a) ?? 0;
+      }
       if (count + fresh.length > this.opts.maxSurbsPerAlias) throw new QuotaExceededError('surb_quota', this.opts.maxSurbsPerAlias);
       for (const id of fresh) this.#db.putSync(id, value);
       this.#perAlias.set(a, count + fresh.length);
@@ -101,15 +111,17 @@ export class SurbRegistry {
   /** Remove expired registrations; resolves with the number removed once durable. */
   async sweepExpired(): Promise<number> {
     const now = this.#now();
-    return this.commit.submit(() => {
-      let n = 0;
-      const expired: Buffer[] = [];
-      for (const { key, value } of this.#db.getRange({})) {
-        if (Number(value.readBigUInt64BE(ALIAS_BYTES)) <= now) expired.push(Buffer.from(key));
-      }
-      for (const key of expired) if (this.#removeId(key)) n++;
-      return n;
-    });
+    return this.commit.submit(() => this.#removeExpired(now));
+  }
+
+  #removeExpired(now: number): number {
+    let n = 0;
+    const expired: Buffer[] = [];
+    for (const { key, value } of this.#db.getRange({})) {
+      if (Number(value.readBigUInt64BE(ALIAS_BYTES)) <= now) expired.push(Buffer.from(key));
+    }
+    for (const key of expired) if (this.#removeId(key)) n++;
+    return n;
   }
 
   /** Registered SURB ids of `alias`. */

@@ -62,4 +62,14 @@ describe('SurbRegistry', () => {
     assert.equal(surbs.lookup(surbId(2)), undefined, 'a refused request writes nothing');
     assert.deepEqual(await surbs.register(aliasId(1), [surbId(1), surbId(2)], now + 5000), { registered: 1 });
   });
+
+  it('counts no expired id against the quota: an alias at its quota sweeps its expired ids before refusing', async () => {
+    await surbs.register(aliasId(1), [surbId(1), surbId(2), surbId(3)], now + 1000);
+    now += 1000; // all three expired, the periodic sweep has not run
+    assert.deepEqual(await surbs.register(aliasId(1), [surbId(4), surbId(5)], now + 5000), { registered: 2 });
+    assert.equal(surbs.countFor(aliasId(1)), 2);
+    assert.equal(surbs.lookup(surbId(1)), undefined);
+    // Live ids still count: the quota holds.
+    await assert.rejects(surbs.register(aliasId(1), [surbId(6), surbId(7)], now + 5000), { name: 'QuotaExceededError', reason: 'surb_quota' });
+  });
 });

@@ -227,9 +227,11 @@ export class BatchForwardEntropy {
         }
         const T = this.T[lane];
         const Z = this.Z[lane];
-        entropy[i] = entropyBitsOf(T, Z);
+        const h = entropyBitsOf(T, Z);
+        entropy[i] = h;
         minEntropy[i] = Z > 0 ? -Math.log2(this.maxM[lane] / Z) : NaN;
-        errorBound[i] = pruneBoundBits(this.pruned[lane], Z, this.log2N) + LN_ERROR_BITS;
+        // h itself is off by ≤ LN_ERROR_BITS, which moves the pruning term by less than that again.
+        errorBound[i] = pruneBoundBits(this.pruned[lane], Z, this.log2N, h) + 2 * LN_ERROR_BITS;
       }
     }
     return { entropy, minEntropy, errorBound };

@@ -15,7 +15,7 @@ import type { Scenario } from './scenario.js';
 import type { Trace } from './trace.js';
 import { DeliveredMass, MassTracker } from './mass-tracker.js';
 import { ForwardEntropy, PoolLog, SKIP, buildPoolCsr, type ForwardEntropyResult } from './forward-entropy.js';
-import { BatchForwardEntropy } from './batch-entropy.js';
+import { BatchForwardEntropy, DEFAULT_BATCH_SPREAD } from './batch-entropy.js';
 import { F64Vec, I32Vec } from './vec.js';
 import { analyseDisclosure, type DisclosureResult } from './disclosure.js';
 
@@ -849,7 +849,9 @@ export class Engine implements Clock {
     for (let v = 0; v < this.K; v++) {
       // Every message: batched lanes (same figures within their bounds, several times less CPU).
       const csr = buildPoolCsr(this.logs[v]);
-      const be = new BatchForwardEntropy(csr, this.rank, { pruneMass: this.sc.metrics.entropyPruneMass });
+      // With every n-th message tracked, a batch's entry points may lie n× further apart (same lanes
+      // per batch; sparser batches share less of each sweep).
+      const be = new BatchForwardEntropy(csr, this.rank, { pruneMass: this.sc.metrics.entropyPruneMass, spread: DEFAULT_BATCH_SPREAD * every });
       const res = be.computeAll(pick(this.mEntryPool[v], true), pick(this.mEntryPos[v], false));
       variantMean[v] = meanFinite(res.entropy);
       if (v === 0) {

@@ -120,14 +120,21 @@ export function entropyBitsOf(T: number, Z: number): number {
 
 /**
  * Bound (bits) on |true − computed| entropy when mass δ = `pruned` was dropped and Z delivered, over N
- * outgoing messages (log2N = log2 N): h2(a) + a·log2 N with a = δ/(Z + δ) (docs/sim.md, *Pruning*).
+ * outgoing messages (log2N = log2 N), given the computed entropy H = `hBits` of the followed part P
+ * (docs/sim.md, *Pruning*). The true distribution is q = (1 − a)P + aQ with a ≤ δ/(Z + δ) and Q
+ * unknown; concavity and the grouping rule give (1 − a)H(P) ≤ H(q) ≤ h2(a) + (1 − a)H(P) + a·log2 N
+ * (Cover & Thomas, Thm. 2.7.3 and Ex. 2.10), so
+ *   H(P) − H(q) ≤ a·H(P)   and   H(q) − H(P) ≤ h2(a) + a·(log2 N − H(P)),
+ * and the bound is the larger of the two (≤ h2(a) + a·log2 N, the form used before `hBits` was
+ * passed; omitting hBits gives that form). Both are increasing in a for a < 1/2.
  */
-export function pruneBoundBits(pruned: number, Z: number, log2N: number): number {
+export function pruneBoundBits(pruned: number, Z: number, log2N: number, hBits = 0): number {
   if (pruned <= 0) return 0;
   const a = pruned / (Z + pruned);
   if (a >= 0.5) return log2N;
+  const h = hBits > 0 ? Math.min(hBits, log2N) : 0;
   const h2 = -a * Math.log2(a) - (1 - a) * Math.log2(1 - a);
-  return h2 + a * log2N;
+  return Math.max(a * h, h2 + a * (log2N - h));
 }
 
 /** Entries per sweep are numbered below this; position·ENTRY_SPAN + number stays an exact float64. */
@@ -281,7 +288,7 @@ export class ForwardEntropy {
   }
 
   private bound(): number {
-    return pruneBoundBits(this.pruned, this.Z, this.log2N);
+    return pruneBoundBits(this.pruned, this.Z, this.log2N, this.entropyBits());
   }
 
   private run(pool: number, idx: number, single: boolean): void {

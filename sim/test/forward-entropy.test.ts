@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { ForwardEntropy, PoolLog } from '../src/forward-entropy.js';
+import { seededRng } from '@strata/core/sched/index';
+import { ForwardEntropy, PoolLog, pruneBoundBits } from '../src/forward-entropy.js';
 import { runRepetition } from '../src/engine.js';
 import { finiteMean, network } from './helpers.js';
 
@@ -97,5 +98,42 @@ describe('ForwardEntropy', () => {
     const c = runRepetition(network({ durationS: 20, metrics: { trackedTargets: 0, entropyEvery: 3 } }), 0).columns;
     for (let i = 0; i < c.entropy.length; i++) assert.equal(Number.isNaN(c.entropy[i]), i % 3 !== 0);
     assert.ok(finiteMean(c.entropy) > 1);
+  });
+});
+
+describe('pruneBoundBits', () => {
+  const h2 = (a: number): number => -a * Math.log2(a) - (1 - a) * Math.log2(1 - a);
+  const normalised = (xs: number[]): number[] => {
+    const z = xs.reduce((a, x) => a + x, 0);
+    return xs.map((x) => x / z);
+  };
+
+  it('bounds |H(q) − H(P)| for mixtures q = (1 − a)P + aQ, and is never looser than h2(a) + a·log2 N', () => {
+    const rng = seededRng(8);
+    for (let trial = 0; trial < 2000; trial++) {
+      const N = 2 + rng.int(60);
+      // P spread or concentrated; Q concentrated on one output or spread (the extremes of each side).
+      const skew = rng.uniform() < 0.5 ? 1 : 8;
+      const P = normalised(Array.from({ length: N }, () => rng.uniform() ** skew + 1e-12));
+      const Q = rng.uniform() < 0.5 ? normalised(Array.from({ length: N }, (_, i) => (i === rng.int(N) ? 1 : 1e-12))) : normalised(Array.from({ length: N }, () => rng.uniform() + 1e-12));
+      const a = rng.uniform() < 0.5 ? rng.uniform() * 0.01 : rng.uniform() * 0.49;
+      const q = P.map((p, i) => (1 - a) * p + a * Q[i]);
+      const hP = bits(P);
+      // Computed part: mass Z, pruned δ with δ/(Z + δ) = a.
+      const Z = 1 - a;
+      const b = pruneBoundBits(a, Z, Math.log2(N), hP);
+      assert.ok(Math.abs(bits(q) - hP) <= b + 1e-9, `trial ${trial}: |${bits(q)} − ${hP}| > ${b}`);
+      assert.ok(b <= h2(a) + a * Math.log2(N) + 1e-12);
+    }
+  });
+
+  it('is zero without pruned mass and log2 N once half the mass is unknown', () => {
+    assert.equal(pruneBoundBits(0, 1, 10, 5), 0);
+    assert.equal(pruneBoundBits(1, 1, 10, 5), 10);
+  });
+
+  it('is tighter than h2(a) + a·log2 N when the computed entropy is known', () => {
+    const a = 0.003;
+    assert.ok(pruneBoundBits(a, 1 - a, 20, 11) < 0.7 * pruneBoundBits(a, 1 - a, 20));
   });
 });

@@ -160,7 +160,7 @@ export function hostileInjection(rnd: Rng, route: InjectRoute): { strategy: stri
       return json === undefined ? req('honest', body, headers(contentType)) : req('honest', JSON.stringify(json), headers('application/json'));
     }
     default: // Random bytes under a random content type, on this path.
-      return req('random', Buffer.from(rnd.bytes(rnd.int(600))), headers(rnd.pick(['application/json', 'application/octet-stream', 'text/plain', undefined as unknown as string])));
+      return req('random', Buffer.from(rnd.bytes(rnd.int(600))), headers(rnd.pick(['application/json', 'application/octet-stream', 'text/plain', '']) || undefined));
   }
 }
 
