@@ -1,7 +1,6 @@
 // The mix's packet pipeline in one process, without sockets: MixEngine → unwrap workers → LMDB
 // replay filter → delay queue → a forward that only counts. Reports process CPU (all threads) per
-// packet, for the per-packet worker protocol and the batched one, in alternating rounds so both see
-// the same machine load. CPU time, not wall time: robust on a shared machine.
+// packet, the median over rounds. CPU time, not wall time: robust on a shared machine.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { StrataMetrics } from '@strata/core/metrics';
 import { MixEngine } from '@strata/core/node/engine';
 import { ReplayFilter } from '@strata/core/node/replay-filter';
 import { unwrapBatchHandlerUrl, type UnwrapBatchJob, type UnwrapBatchResult } from '@strata/core/node/unwrap-batch-handler';
-import { specOfGeometry, unwrapHandlerUrl, type UnwrapControl, type UnwrapJob, type UnwrapOutcome } from '@strata/core/node/unwrap-handler';
+import { specOfGeometry, type UnwrapControl } from '@strata/core/node/unwrap-handler';
 import { WorkerPool } from '@strata/core/node/worker-pool';
 import { siblingModuleUrl } from '@strata/core/node/worker-protocol';
 import { toHex } from '@strata/core/bytes';
@@ -40,18 +39,16 @@ async function makePackets(count: number, publicKey: Uint8Array): Promise<Uint8A
   return chunks.flatMap((c) => c.packets.map((b) => new Uint8Array(b)));
 }
 
-async function runOnce(batched: boolean, packets: Uint8Array[], privateKey: Uint8Array, dir: string): Promise<number> {
+async function runOnce(packets: Uint8Array[], privateKey: Uint8Array, dir: string): Promise<number> {
   const keys = { keys: [{ epoch: 1, privateKey }] };
   const init = { geometry: specOfGeometry(g) };
-  const pool = batched
-    ? new WorkerPool<UnwrapBatchJob, UnwrapBatchResult, UnwrapControl>({ handlerUrl: unwrapBatchHandlerUrl(), init, maxQueued: 100_000 })
-    : new WorkerPool<UnwrapJob, UnwrapOutcome, UnwrapControl>({ handlerUrl: unwrapHandlerUrl(), init, maxQueued: 100_000 });
+  const pool = new WorkerPool<UnwrapBatchJob, UnwrapBatchResult, UnwrapControl>({ handlerUrl: unwrapBatchHandlerUrl(), init, maxQueued: 100_000 });
   await pool.ready();
   await pool.broadcast(keys);
-  const replayFilter = ReplayFilter.open({ path: join(dir, batched ? 'b' : 'p'), maxTagsPerEpoch: 1_000_000 });
+  const replayFilter = ReplayFilter.open({ path: dir, maxTagsPerEpoch: 1_000_000 });
   let forwarded = 0;
   const engine = new MixEngine({
-    ...(batched ? { batchPool: pool as WorkerPool<UnwrapBatchJob, UnwrapBatchResult, UnwrapControl> } : { pool: pool as WorkerPool<UnwrapJob, UnwrapOutcome, UnwrapControl> }),
+    pool,
     replayFilter,
     metrics: new MixMetrics(new StrataMetrics('mix')),
     packetBytes: g.packetLength,
@@ -80,24 +77,14 @@ export async function benchEngine(packetsPerRound: number, rounds: number): Prom
   try {
     const key = generateNodeKeyPair();
     const packets = await makePackets(packetsPerRound * (rounds + 1), key.publicKey);
-    const us: Record<'per_packet' | 'batched', number[]> = { per_packet: [], batched: [] };
-    // Round 0 warms up both (not reported); a fresh replay table per run, fresh packets per round.
+    const us: number[] = [];
+    // Round 0 warms up (not reported); a fresh replay table and fresh packets per round.
     for (let r = 0; r <= rounds; r++) {
-      const slice = packets.slice(r * packetsPerRound, (r + 1) * packetsPerRound);
-      for (const batched of r % 2 ? [true, false] : [false, true]) {
-        const v = await runOnce(batched, slice, key.privateKey, join(dir, String(r)));
-        if (r > 0) us[batched ? 'batched' : 'per_packet'].push(v);
-      }
+      const v = await runOnce(packets.slice(r * packetsPerRound, (r + 1) * packetsPerRound), key.privateKey, join(dir, String(r)));
+      if (r > 0) us.push(v);
     }
-    const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-    return (['per_packet', 'batched'] as const).map((mode) => ({
-      name: 'mix_engine_pipeline',
-      worker_protocol: mode,
-      packets: packetsPerRound,
-      rounds,
-      workers: availableParallelism(),
-      cpu_us_per_packet: Number(median(us[mode]).toFixed(1)),
-    }));
+    const median = [...us].sort((x, y) => x - y)[Math.floor(us.length / 2)];
+    return [{ name: 'mix_engine_pipeline', packets: packetsPerRound, rounds, workers: availableParallelism(), cpu_us_per_packet: Number(median.toFixed(1)) }];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

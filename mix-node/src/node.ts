@@ -213,7 +213,7 @@ export class MixNode {
       onDrop: (reason) => this.metrics.drop(reason),
     });
     this.engine = new MixEngine({
-      batchPool: this.pool,
+      pool: this.pool,
       batchPackets: DEFAULT_UNWRAP_BATCH_PACKETS,
       replayFilter: this.replay,
       metrics: this.metrics,

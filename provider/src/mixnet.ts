@@ -14,14 +14,15 @@ import { linkKeyPairFromPrivateKey, type LinkKeyPair } from '@strata/core/link/x
 import type { Logger } from '@strata/core/log';
 import { HttpDirectoryClient, type DirectoryClient } from '@strata/core/node/directory-client';
 import type { EngineMetrics, NodeDropReason } from '@strata/core/node/drop-reasons';
-import { MixEngine, type UnwrappedTerminal } from '@strata/core/node/engine';
+import { DEFAULT_UNWRAP_BATCH_PACKETS, MixEngine, type UnwrappedTerminal } from '@strata/core/node/engine';
 import { EpochRuntime } from '@strata/core/node/epoch-runtime';
 import { HeldStore } from '@strata/core/node/held-store';
 import { NodePipelineMetrics } from '@strata/core/node/node-metrics';
 import { PeerLinks } from '@strata/core/node/peers';
 import { ReplayFilter } from '@strata/core/node/replay-filter';
 import type { Topology } from '@strata/core/node/topology';
-import { geometryFromSpec, specOfGeometry, unwrapHandlerUrl, type UnwrapControl, type UnwrapJob, type UnwrapOutcome } from '@strata/core/node/unwrap-handler';
+import { unwrapBatchHandlerUrl, type UnwrapBatchJob, type UnwrapBatchResult } from '@strata/core/node/unwrap-batch-handler';
+import { geometryFromSpec, specOfGeometry, type UnwrapControl } from '@strata/core/node/unwrap-handler';
 import { WorkerPool } from '@strata/core/node/worker-pool';
 import { SphinxKeyStore } from '@strata/core/sphinx-key-store';
 import { geometryHash, packetFromSurb, type Geometry } from 'sphinx-packet-ts';
@@ -92,7 +93,7 @@ export class ProviderMixnet {
   readonly #limiter: RateLimiter;
   readonly #decoyKey: KeyObject = ed25519PublicKey(generateEd25519KeyPair().publicKey);
   readonly #pollEntries: number;
-  #pool!: WorkerPool<UnwrapJob, UnwrapOutcome, UnwrapControl>;
+  #pool!: WorkerPool<UnwrapBatchJob, UnwrapBatchResult, UnwrapControl>;
   #replay!: ReplayFilter;
   #held!: HeldStore;
   #ingress!: MixEngine;
@@ -188,12 +189,13 @@ export class ProviderMixnet {
     const dir = this.#o.dataDir;
     this.#replay = ReplayFilter.open({ path: join(dir, 'replay'), maxTagsPerEpoch: c.replayFilter.maxTagsPerEpoch, fsync: c.replayFilter.fsync });
     await this.#replay.pruneBefore(this.#runtime.oldestKept);
+    // As at a mix: the packets of a turn go to the workers in batches, so the pool counts batches.
     this.#pool = new WorkerPool({
-      handlerUrl: unwrapHandlerUrl(),
+      handlerUrl: unwrapBatchHandlerUrl(),
       init: { geometry: specOfGeometry(this.geometry) },
       size: c.workers.count,
       maxInFlightPerWorker: c.workers.maxInFlightPerWorker,
-      maxQueued: c.workers.maxQueued,
+      maxQueued: Math.max(1, Math.floor(c.workers.maxQueued / DEFAULT_UNWRAP_BATCH_PACKETS)),
     });
     await this.#pool.ready();
     const linkMetrics = createPromLinkMetrics(this.#o.metrics.registry);
@@ -209,6 +211,7 @@ export class ProviderMixnet {
     });
     const engineOptions = {
       pool: this.#pool,
+      batchPackets: DEFAULT_UNWRAP_BATCH_PACKETS,
       replayFilter: this.#replay,
       packetBytes: this.geometry.packetLength,
       maxQueuedPackets: c.delayQueue.maxPackets,

@@ -7,7 +7,7 @@ import { assert, assertInt } from '../assert.js';
 import { WorkerPoolError } from './errors.js';
 import { NODE_DROP_REASONS as DROP_REASONS, type NodeDropReason as DropReason, type EngineMetrics } from './drop-reasons.js';
 import type { ReplayFilter } from './replay-filter.js';
-import type { UnwrapControl, UnwrapJob, UnwrapOutcome } from './unwrap-handler.js';
+import type { UnwrapControl, UnwrapOutcome } from './unwrap-handler.js';
 import { NODE_ID_LENGTH, REPLAY_TAG_LENGTH } from 'sphinx-packet-ts';
 import { batchSlotOffset, type UnwrapBatchJob, type UnwrapBatchResult } from './unwrap-batch-handler.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -23,15 +23,13 @@ export type UnwrappedTerminal = Extract<UnwrapOutcome, { ok: true }>;
 export const DEFAULT_UNWRAP_BATCH_PACKETS = 8;
 
 export interface MixEngineOptions {
-  /** Unwrap workers running unwrap-handler.ts (one job per packet). Give this or `batchPool`. */
-  pool?: WorkerPool<UnwrapJob, UnwrapOutcome, UnwrapControl>;
   /**
    * Unwrap workers running unwrap-batch-handler.ts: the packets of one event-loop turn travel in
-   * batches of at most `batchPackets` (one ArrayBuffer each way), which costs far less per packet.
-   * The pool's maxInFlightPerWorker and maxQueued then count batches.
+   * batches of at most `batchPackets` (one ArrayBuffer each way), which costs far less per packet
+   * than one message per packet. The pool's maxInFlightPerWorker and maxQueued count batches.
    */
-  batchPool?: WorkerPool<UnwrapBatchJob, UnwrapBatchResult, UnwrapControl>;
-  /** Largest batch for `batchPool` (default DEFAULT_UNWRAP_BATCH_PACKETS). */
+  pool: WorkerPool<UnwrapBatchJob, UnwrapBatchResult, UnwrapControl>;
+  /** Largest batch (default DEFAULT_UNWRAP_BATCH_PACKETS). */
   batchPackets?: number;
   replayFilter: ReplayFilter;
   metrics: EngineMetrics;
@@ -59,7 +57,7 @@ export class MixEngine {
   private readonly idleWaiters: (() => void)[] = [];
   private stopping = false;
   private readonly batchPackets: number;
-  /** Packets received this turn, not yet sent to a worker (batchPool only). */
+  /** Packets received this turn, not yet sent to a worker. */
   private batch: Uint8Array[] = [];
   private batchArrivals: number[] = [];
   private readonly flushBatch = (): void => this.sendBatch();
@@ -69,7 +67,7 @@ export class MixEngine {
     assertInt('options.packetBytes', options.packetBytes, 1);
     assertInt('options.maxDelayMs', options.maxDelayMs, 0);
     assert(typeof options.forward === 'function', 'options.forward: must be a function');
-    assert((options.pool === undefined) !== (options.batchPool === undefined), 'options: give exactly one of pool and batchPool');
+    assert(typeof options.pool === 'object' && options.pool !== null, 'options.pool: must be a worker pool');
     this.batchPackets = options.batchPackets ?? DEFAULT_UNWRAP_BATCH_PACKETS;
     assertInt('options.batchPackets', this.batchPackets, 1, 4096);
     this.o = options;
@@ -93,8 +91,8 @@ export class MixEngine {
 
   /**
    * Accept one packet from an authorised peer. Never throws on hostile input: drops are counted.
-   * Takes ownership: a packet that spans its whole ArrayBuffer is transferred to a worker (the
-   * caller's view becomes detached); a view into a larger buffer is copied first.
+   * The packet is copied into its batch's buffer by the end of this event-loop turn: the caller
+   * must not change its bytes before then.
    */
   receive(packet: Uint8Array): void {
     const m = this.o.metrics;
@@ -105,30 +103,12 @@ export class MixEngine {
       return m.drop('length');
     }
     const arrivalMs = this.queue.now();
-    if (this.o.batchPool) {
-      // Copied into the batch's own buffer when the batch leaves (end of this turn, or when full).
-      this.inPipeline++;
-      if (this.batch.length === 0) queueMicrotask(this.flushBatch);
-      this.batch.push(packet);
-      this.batchArrivals.push(arrivalMs);
-      if (this.batch.length >= this.batchPackets) this.sendBatch();
-      return;
-    }
-    // Hand the worker a buffer of its own (transferred, not copied again).
-    const own = packet.byteOffset === 0 && packet.byteLength === packet.buffer.byteLength && packet.buffer instanceof ArrayBuffer
-      ? packet
-      : packet.slice();
+    // Copied into the batch's own buffer when the batch leaves (end of this turn, or when full).
     this.inPipeline++;
-    this.o.pool!
-      .run({ packet: own.buffer as ArrayBuffer }, [own.buffer as ArrayBuffer])
-      .then(
-        (outcome) => this.afterUnwrap(outcome, arrivalMs),
-        (err: unknown) => {
-          m.drop(err instanceof WorkerPoolError && err.reason === 'queue_full' ? 'worker_queue_full' : 'unwrap_error');
-        },
-      )
-      .catch(() => m.drop('unwrap_error'))
-      .finally(() => this.leftPipeline(1));
+    if (this.batch.length === 0) queueMicrotask(this.flushBatch);
+    this.batch.push(packet);
+    this.batchArrivals.push(arrivalMs);
+    if (this.batch.length >= this.batchPackets) this.sendBatch();
   }
 
   private leftPipeline(n: number): void {
@@ -148,7 +128,7 @@ export class MixEngine {
     const buf = new Uint8Array(n * bytes);
     for (let i = 0; i < n; i++) buf.set(packets[i], i * bytes);
     const m = this.o.metrics;
-    this.o.batchPool!
+    this.o.pool
       .run({ packets: buf.buffer, count: n }, [buf.buffer])
       .then(
         (result) => this.afterBatch(result, arrivals),

@@ -3,18 +3,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPacket, DEFAULT_GEOMETRY, generateNodeKeyPair, type PathHop } from 'sphinx-packet-ts';
-import { MixEngine, type ForwardItem, type UnwrappedTerminal } from '../../src/node/engine.js';
+import { MixEngine, type ForwardItem, type MixEngineOptions, type UnwrappedTerminal } from '../../src/node/engine.js';
 import { StrataMetrics } from '../../src/metrics.js';
 import { NodePipelineMetrics } from '../../src/node/node-metrics.js';
 import { ReplayFilter } from '../../src/node/replay-filter.js';
-import { specOfGeometry, type UnwrapControl, type UnwrapJob, type UnwrapOutcome } from '../../src/node/unwrap-handler.js';
+import { specOfGeometry, type UnwrapControl } from '../../src/node/unwrap-handler.js';
 import { unwrapBatchHandlerUrl, type UnwrapBatchJob, type UnwrapBatchResult } from '../../src/node/unwrap-batch-handler.js';
 import { WorkerPool } from '../../src/node/worker-pool.js';
-import { siblingModuleUrl } from '../../src/node/worker-protocol.js';
 import { waitFor } from './manual-timers.js';
 
 const g = DEFAULT_GEOMETRY;
-const handlerUrl = siblingModuleUrl(new URL('../../src/node/engine.ts', import.meta.url).href, 'unwrap-handler');
 
 function nodeId(n: number): Uint8Array {
   return new Uint8Array(32).fill(n);
@@ -24,7 +22,7 @@ interface Rig {
   engine: MixEngine;
   metrics: NodePipelineMetrics;
   filter: ReplayFilter;
-  pool: WorkerPool<UnwrapJob, UnwrapOutcome, UnwrapControl> | WorkerPool<UnwrapBatchJob, UnwrapBatchResult, UnwrapControl>;
+  pool: WorkerPool<UnwrapBatchJob, UnwrapBatchResult, UnwrapControl>;
   sent: ForwardItem[];
   terminal: UnwrappedTerminal[];
 }
@@ -35,8 +33,7 @@ async function metricValue(m: NodePipelineMetrics, name: string, labels = ''): P
   return line === undefined ? Number.NaN : Number(line.split(' ')[1]);
 }
 
-// Every behaviour holds with both worker protocols: one job per packet, and a turn's packets in batches.
-for (const batched of [false, true]) describe(`MixEngine (${batched ? 'batched' : 'per-packet'} unwrap jobs)`, function () {
+describe('MixEngine', function () {
   let dir: string;
   const rigs: Rig[] = [];
   const keys = [generateNodeKeyPair(), generateNodeKeyPair(), generateNodeKeyPair()];
@@ -62,14 +59,12 @@ for (const batched of [false, true]) describe(`MixEngine (${batched ? 'batched' 
       maxQueued: opts.workerMaxQueued ?? 1000,
       ...(opts.workerMaxQueued === undefined ? {} : { maxInFlightPerWorker: 1 }),
     };
-    const perPacketPool = batched ? undefined : new WorkerPool<UnwrapJob, UnwrapOutcome, UnwrapControl>({ handlerUrl, ...poolOptions });
-    const batchPool = batched ? new WorkerPool<UnwrapBatchJob, UnwrapBatchResult, UnwrapControl>({ handlerUrl: unwrapBatchHandlerUrl(), ...poolOptions }) : undefined;
-    const pool = (perPacketPool ?? batchPool)!;
+    const pool = new WorkerPool<UnwrapBatchJob, UnwrapBatchResult, UnwrapControl>({ handlerUrl: unwrapBatchHandlerUrl(), ...poolOptions });
     await pool.broadcast({ keys: opts.epochKeys ?? [{ epoch: 1, privateKey: keys[keyIndex].privateKey }] });
     const sent: ForwardItem[] = [];
     const terminal: UnwrappedTerminal[] = [];
     const engine = new MixEngine({
-      ...(perPacketPool ? { pool: perPacketPool } : { batchPool: batchPool! }),
+      pool,
       replayFilter: filter,
       metrics,
       packetBytes: g.packetLength,
@@ -235,20 +230,18 @@ for (const batched of [false, true]) describe(`MixEngine (${batched ? 'batched' 
     assert.equal(a.sent.length, 1);
   });
 
-  if (batched) {
-    it('forwards a burst larger than one batch, and drops the copy of a packet replayed within the same batch', async () => {
-      const a = await rig(0);
-      const packets = Array.from({ length: 19 }, () => createPacket(g, pathOf([0, 0]), payload));
-      for (const p of packets) a.engine.receive(p.slice());
-      a.engine.receive(packets[3].slice()); // same turn, same batch as nothing else: a replay
-      await waitFor(() => a.engine.pipelineSize === 0 && a.sent.length === 19);
-      assert.equal(await metricValue(a.metrics, 'strata_mix_packets_dropped_total', '{reason="replay"}'), 1);
-      assert.ok(a.sent.every((item) => item.packet.length === g.packetLength));
-    });
-  }
+  it('forwards a burst larger than one batch, and drops the copy of a packet replayed within the same batch', async () => {
+    const a = await rig(0);
+    const packets = Array.from({ length: 19 }, () => createPacket(g, pathOf([0, 0]), payload));
+    for (const p of packets) a.engine.receive(p.slice());
+    a.engine.receive(packets[3].slice()); // same turn, same batch as nothing else: a replay
+    await waitFor(() => a.engine.pipelineSize === 0 && a.sent.length === 19);
+    assert.equal(await metricValue(a.metrics, 'strata_mix_packets_dropped_total', '{reason="replay"}'), 1);
+    assert.ok(a.sent.every((item) => item.packet.length === g.packetLength));
+  });
 
-  it('refuses options with both or neither of pool and batchPool', () => {
+  it('refuses options without a worker pool', () => {
     const base = { replayFilter: {} as ReplayFilter, metrics: new NodePipelineMetrics(new StrataMetrics('mix')), packetBytes: 10, maxQueuedPackets: 1, maxDelayMs: 1, forward: () => 'sent' as const };
-    assert.throws(() => new MixEngine(base), { name: 'AssertionError' });
+    assert.throws(() => new MixEngine(base as unknown as MixEngineOptions), { name: 'AssertionError' });
   });
 });
