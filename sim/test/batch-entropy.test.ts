@@ -62,6 +62,23 @@ describe('BatchForwardEntropy', () => {
     }
   });
 
+  it('gives every lane the single-message result whatever the spread of a batch, with sparse messages', () => {
+    const { log, entryPool, entryPos } = randomLog(6, 2000);
+    // Every 4th message only, as with metrics.entropyEvery = 4 (the engine widens the spread 4×).
+    const sparse = entryPool.map((p, i) => (i % 4 === 0 ? p : SKIP));
+    const single = new ForwardEntropy(log, RANK, 1e-8).computeAll(sparse, entryPos);
+    for (const spread of [0, 16, 4096, 1 << 20]) {
+      const r = new BatchForwardEntropy(buildPoolCsr(log), RANK, { pruneMass: 1e-8, lanes: 32, spread }).computeAll(sparse, entryPos);
+      for (let i = 0; i < entryPool.length; i++) {
+        if (i % 4 !== 0) {
+          assert.ok(Number.isNaN(r.entropy[i]), `message ${i} should be skipped`);
+          continue;
+        }
+        assert.ok(Math.abs(r.entropy[i] - single.entropy[i]) <= r.errorBound[i] + single.errorBound[i] + 1e-9, `spread ${spread}, message ${i}: ${r.entropy[i]} vs ${single.entropy[i]}`);
+      }
+    }
+  });
+
   it('stays within both error bounds of the single-message method when pruning hard', () => {
     const { log, entryPool, entryPos } = randomLog(9, 2000);
     const exact = new ForwardEntropy(log, RANK, 1e-8).computeAll(entryPool, entryPos);
