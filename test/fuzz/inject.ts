@@ -128,8 +128,9 @@ export function hostileInjection(rnd: Rng, route: InjectRoute): { strategy: stri
         : `${route.path}${rnd.pick(['/..', '/%2e%2e', '?a=1&a=2', '/x'.repeat(200), '%00', '/-1', '/1e309', '/999999999999999999999', '?__proto__[x]=1', '?constructor[prototype][x]=1', '%', '%ff', '//', '#x', `?${'a=1&'.repeat(500)}`])}`;
       const url = path.startsWith('/') ? path : `/${path}`;
       // light-my-request parses the URL (WHATWG) on the client side and throws on some (e.g. '/\\x'
-      // reads as a host): those go percent-encoded. Raw request lines are the socket target's job.
-      return injectable(url) ? req('path', body, headers(contentType), url) : req('path-encoded', body, headers(contentType), url.replace(/[^\x21-\x7e]|\\/g, (c) => encodeURIComponent(c)));
+      // reads as a host): those go percent-encoded, per code point (`u`: a surrogate pair split in
+      // two made encodeURIComponent throw, seed 1 case 424090). Raw request lines: socket targets.
+      return injectable(url) ? req('path', body, headers(contentType), url) : req('path-encoded', body, headers(contentType), url.replace(/[^\x21-\x7e]|\\/gu, (c) => encodeURIComponent(c)));
     }
     case 6: // Wrong method.
       return req('method', body, headers(contentType), route.path, rnd.pick(METHODS));
