@@ -59,6 +59,21 @@ describe('engine: validation against theory', () => {
     assert.ok(Math.abs(r.variants[1].compromisedPaths - 0.125) < 4 * sd(0.125), `${r.variants[1].compromisedPaths}`);
   });
 
+  it('loses entropy with every corrupt mix per layer, long before whole paths are compromised', () => {
+    // 3 × 5 network; variants: 0, 1, 2 and 3 corrupt mixes per layer (per-layer placement).
+    const sc = network({
+      topology: { layers: 3, width: 5, providers: 3 },
+      adversary: { corruptMixFraction: 0, placement: 'per-layer' },
+      metrics: { trackedTargets: 60, corruptSweep: [0.2, 0.4, 0.6] },
+    });
+    const r = runRepetition(sc, 0);
+    const h = r.variants.map((v) => v.meanEntropy);
+    assert.equal(h.length, 4);
+    for (let i = 1; i < h.length; i++) assert.ok(h[i] < h[i - 1], `entropy by corrupt fraction: ${h.join(', ')}`);
+    // At one corrupt mix in five per layer, under 1 % of paths are fully compromised, yet entropy fell.
+    assert.ok(r.variants[1].compromisedPaths < 0.02, `${r.variants[1].compromisedPaths}`);
+  });
+
   it('gives more entropy with longer mixing delays (smaller μ)', () => {
     const fast = runRepetition(network({ hopDelayMeanMs: 30 }), 0);
     const slow = runRepetition(network({ hopDelayMeanMs: 150 }), 0);
