@@ -6,38 +6,28 @@ import { readKeyFile } from '@strata/core/key-file';
 import { Client } from '../src/client.js';
 import { bytesToHex } from '../src/bytes.js';
 import { nodeIdOfIdentityKey } from '../src/provider-http.js';
-import { makeTempDir, seededBytes } from './helpers.js';
-import type { TestNetwork } from './test-network.js';
-import { clientOptions, exchangeAcrossOfflinePeriod, startResilienceNetwork } from './offline-exchange.js';
+import { seededBytes } from './helpers.js';
+import { clientOptions, exchangeAcrossOfflinePeriod, useResilienceNetwork } from './offline-exchange.js';
 import { finalState, waitFor } from './client-waits.js';
 
 describe('Client resilience (real authority, provider and mix processes; λP 50/s)', function () {
   this.timeout(90_000);
-  let tmp: ReturnType<typeof makeTempDir>;
-  let net: TestNetwork;
-
-  before(async () => {
-    tmp = makeTempDir();
-    net = await startResilienceNetwork(tmp.dir);
-  });
-  after(async () => {
-    await net?.stop();
-    tmp?.remove();
-  });
+  const network = useResilienceNetwork();
 
   it('stores a 256 KiB file while the recipient is offline and delivers it intact exactly once when it is back (5 MB: soak/offline-5mb.soak.ts)', async () => {
-    await exchangeAcrossOfflinePeriod(net, tmp.dir, 256 * 1024, 60_000);
+    await exchangeAcrossOfflinePeriod(network.net, network.dir, 256 * 1024, 60_000);
   });
 
   it('stops choosing paths through a mix that died and stays dead, and blames no working mix', async function () {
     this.timeout(150_000);
+    const { net, dir } = network;
     // Of four mixes in three layers one layer holds two: kill one of those (SIGKILL, no goodbye).
     const layers = net.mixes.map((m) => net.layerOf(m));
     const i = layers.findIndex((l) => layers.filter((x) => x === l).length === 2);
     const victim = net.mixes[i];
-    const victimId = bytesToHex(nodeIdOfIdentityKey(readKeyFile(join(tmp.dir, `mix${i}`, 'identity.key'), 'ed25519-identity').publicKey));
+    const victimId = bytesToHex(nodeIdOfIdentityKey(readKeyFile(join(dir, `mix${i}`, 'identity.key'), 'ed25519-identity').publicKey));
     // Generous ACK timeouts (~9 s): a loss should mean a lost packet, not a loaded test machine.
-    const opts = (name: string) => ({ ...clientOptions(tmp.dir, name), retry: { meanHopDelayMs: 50, constantMs: 8000, backoff: 1.2, maxAttempts: 12 } });
+    const opts = (name: string) => ({ ...clientOptions(dir, name), retry: { meanHopDelayMs: 50, constantMs: 8000, backoff: 1.2, maxAttempts: 12 } });
     const providerNodeId = nodeIdOfIdentityKey(net.provider.identityKey);
     let debug: ReturnType<typeof setInterval> | undefined;
     const [carol, dave] = await Promise.all([Client.bootstrap(net.provider.url, { ...opts('carol'), providerNodeId }), Client.bootstrap(net.provider.url, { ...opts('dave'), providerNodeId })]);

@@ -7,36 +7,12 @@ import { SecureStore } from '../src/secure-store.js';
 import { decodeAddress, encodeAddress } from '../src/address.js';
 import { generateIdentity } from '../src/identity.js';
 import { nodeIdOfIdentityKey } from '../src/provider-http.js';
-import type { MessageStatus } from '../src/outbox.js';
 import { TEST_SCRYPT, makeTempDir, seededBytes } from './helpers.js';
 import { TestNetwork } from './test-network.js';
-
-/** Polls `check` until it returns a value (never sleeps a fixed time for the result itself). */
-async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000, intervalMs = 25): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+import { finalState, waitFor } from './client-waits.js';
 
 function nextMessage(c: Client): Promise<DeliveredMessage> {
   return new Promise((resolve) => c.once('message', resolve));
-}
-
-function finalState(c: Client, id: string): Promise<MessageStatus> {
-  return new Promise((resolve) => {
-    const check = (s: MessageStatus | undefined): void => {
-      if (s && s.id === id && (s.state === 'stored' || s.state === 'failed')) {
-        c.off('status', check);
-        resolve(s);
-      }
-    };
-    c.on('status', check);
-    check(c.status(id));
-  });
 }
 
 describe('Client (real authority, real provider binary, real mix processes)', function () {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Client } from '../src/client.js';
 import { nodeIdOfIdentityKey } from '../src/provider-http.js';
 import type { RetryPolicy } from '../src/outbox.js';
-import { TEST_SCRYPT, seededBytes } from './helpers.js';
+import { TEST_SCRYPT, makeTempDir, seededBytes } from './helpers.js';
 import { TestNetwork } from './test-network.js';
 import { finalState, waitFor } from './client-waits.js';
 
@@ -29,6 +29,30 @@ export async function startResilienceNetwork(dir: string): Promise<TestNetwork> 
   const net = await TestNetwork.start(dir, { mixes: 4, params: { lambdaPPerSecond: RESILIENCE_LAMBDA_P_PER_S, muPerSecond: 20 }, providerDropbox: { aliasQuotaMessages: 10_000, sweepIntervalMs: 1000 } });
   await net.waitForConsensus();
   return net;
+}
+
+/** Mocha hooks of a suite on this network: started in a fresh temp dir before it, stopped and the dir deleted after. Read `net` and `dir` inside tests. */
+export function useResilienceNetwork(): { readonly net: TestNetwork; readonly dir: string } {
+  let tmp: ReturnType<typeof makeTempDir> | undefined;
+  let net: TestNetwork | undefined;
+  before(async () => {
+    tmp = makeTempDir();
+    net = await startResilienceNetwork(tmp.dir);
+  });
+  after(async () => {
+    await net?.stop();
+    tmp?.remove();
+  });
+  return {
+    get net(): TestNetwork {
+      if (!net) throw new Error('the resilience network is not up (outside a test?)');
+      return net;
+    },
+    get dir(): string {
+      if (!tmp) throw new Error('the resilience network is not up (outside a test?)');
+      return tmp.dir;
+    },
+  };
 }
 
 /** Retransmission timeouts of this fast network: ~2 s for a first attempt (client.md §8). */

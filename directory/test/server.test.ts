@@ -1,39 +1,24 @@
 // The authority's HTTP server caps open connections per remote IP (limits.maxConnectionsPerSource)
 // and counts a refused one under route "connection".
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { keygen } from '@strata/core';
-import { parseDirectoryConfig, startDirectory, type RunningDirectory } from '@strata/directory';
+import type { RunningDirectory } from '@strata/directory';
+import { startLoneAuthority, type LoneAuthority } from './lone-authority.js';
 
 describe('directory HTTP server connection limits', function () {
   this.timeout(20_000);
-  let dir: string;
   let running: RunningDirectory;
+  let authority: LoneAuthority;
   const sockets: Socket[] = [];
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'strata-dir-conn-'));
-    const { identityKey } = keygen(dir);
-    running = await startDirectory(
-      parseDirectoryConfig({
-        identityKeyFile: join(dir, 'identity.key'),
-        dataDir: join(dir, 'data'),
-        listen: { host: '127.0.0.1', port: 0 },
-        epoch: { lengthMs: 60_000 },
-        authorities: [{ identityKey, url: 'http://127.0.0.1:1' }],
-        limits: { maxConnectionsPerSource: 2 },
-        log: { level: 'silent' },
-      }),
-    );
+    authority = await startLoneAuthority('dir-conn', { limits: { maxConnectionsPerSource: 2 } });
+    running = authority.running;
   });
 
   after(async () => {
     for (const s of sockets) s.destroy();
-    await running.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await authority?.stop();
   });
 
   it('closes a third idle connection from one IP and counts it as too-many-from-source', async () => {

@@ -10,17 +10,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { quantileSorted } from 'simple-statistics';
 import { toHex } from '@strata/core/bytes';
-import { createDescriptor, signDescriptor, sphinxKeyFor, type SignedDescriptor } from '@strata/core/descriptor';
-import { Ed25519Signer } from '@strata/core/keys';
-import { frameBytesForBody } from '@strata/core/link/config';
-import { createLinkListener, type LinkListener } from '@strata/core/link/listener';
-import { generateLinkKeyPair } from '@strata/core/link/x25519';
-import { DEFAULT_GEOMETRY, generateNodeKeyPair, unwrapPacket } from 'sphinx-packet-ts';
+import { sphinxKeyFor } from '@strata/core/descriptor';
+import { DEFAULT_GEOMETRY } from 'sphinx-packet-ts';
 import { AuthorityFixture } from '../../core/test/node/authority-fixture.js';
 import { waitFor } from '../../core/test/node/manual-timers.js';
 import { MixProcess } from '../../core/test/node/mix-process.js';
+import { localMixConfig, LoopbackProvider } from '../test/loopback-provider.js';
 import { nowMs, readStamp, type AttackCounts, type FromAttack, type FromLoad, type ToAttack, type ToLoad } from './flood-protocol.js';
-import { freePort } from '@strata/core/free-port';
 
 const g = DEFAULT_GEOMETRY;
 /** Long epochs: no key rotation inside a run. */
@@ -133,11 +129,7 @@ export async function runFlood(o: FloodOptions): Promise<FloodReport> {
   const dir = mkdtempSync(join(tmpdir(), 'strata-flood-'));
   const genesisMs = Date.now() - 60_000;
   const epoch = Math.floor((Date.now() - genesisMs) / EPOCH_MS);
-  const frameBytes = frameBytesForBody(g.packetLength);
-  const providerSigner = new Ed25519Signer(new Uint8Array(32).fill(0x11));
-  const providerLink = generateLinkKeyPair();
-  const providerSphinx = [generateNodeKeyPair(), generateNodeKeyPair()]; // epochs e, e + 1
-  let providerListener: LinkListener<object> | undefined;
+  let provider: LoopbackProvider | undefined;
   let authority: AuthorityFixture | undefined;
   let mix: MixProcess | undefined;
   let load: Child<ToLoad, FromLoad> | undefined;
@@ -147,15 +139,17 @@ export async function runFlood(o: FloodOptions): Promise<FloodReport> {
   const duplicates = o.phases.map(() => 0);
   let lastArrival = performance.now();
   try {
-    providerListener = await createLinkListener<object>({ host: '127.0.0.1', port: 0, staticKey: providerLink, frameBytes, authorize: () => ({}) });
-    providerListener.on('connection', (conn) =>
-      conn.on('command', (cmd) => {
-        if (cmd.kind !== 'SendPacket') return;
+    provider = await LoopbackProvider.start({
+      seedByte: 0x11,
+      geometry: g,
+      onPacket: (packet) => {
         const at = nowMs();
         lastArrival = performance.now();
+        // Runs stay inside one epoch: only its key is ever used.
+        const payload = provider!.open(packet, [epoch]);
+        if (!payload) return; // not one of ours
         try {
-          const r = unwrapPacket(g, providerSphinx[0].privateKey, cmd.packet);
-          const s = readStamp(r.payload!);
+          const s = readStamp(payload);
           const seen = arrivals[s.phase];
           if (seen === undefined) return;
           if (seen.has(s.seq)) duplicates[s.phase]++;
@@ -163,40 +157,27 @@ export async function runFlood(o: FloodOptions): Promise<FloodReport> {
         } catch {
           /* not one of ours */
         }
-      }),
-    );
-    const providerDescriptor = (e: number): SignedDescriptor =>
-      signDescriptor(
-        createDescriptor({
-          epoch: e,
-          role: 'provider',
-          identityKey: providerSigner.publicKey,
-          linkKey: providerLink.publicKey,
-          linkAddresses: [`tcp://127.0.0.1:${providerListener!.address.port}`],
-          clientApiUrl: 'https://provider.example/',
-          // Runs stay inside one epoch: only the first key is ever used.
-          sphinxPublicKeys: [providerSphinx[0].publicKey, providerSphinx[1].publicKey],
-        }),
-        providerSigner,
-      );
+      },
+    });
+    const frameBytes = provider.frameBytes;
+    const providerLink = provider.link;
     authority = new AuthorityFixture({
       geometry: g,
       params: { muPerSecond: 1000 / o.meanDelayMs, lambdaPPerSecond: 0, lambdaLPerSecond: 0, lambdaDPerSecond: 0, lambdaMPerSecond: 0, maxDelayMs: MAX_DELAY_MS },
       mixCount: 1,
-      extra: (e) => [providerDescriptor(e)],
+      extra: (e) => [provider!.descriptor(e)],
     });
     await authority.start();
-    mix = new MixProcess(join(dir, 'cfg'), {
-      dataDir: join(dir, 'mix'),
-      listen: { host: '127.0.0.1', port: await freePort() },
-      metrics: { enabled: true, host: '127.0.0.1', port: 0 },
-      directory: { authorities: [{ url: authority.url, identityKey: toHex(authority.signer.publicKey) }], pollIntervalMs: 200 },
-      epoch: { lengthMs: EPOCH_MS, genesisMs, graceMs: 60_000 },
-      workers: { count: 1 },
-      loops: { enabled: false, windowMs: 1000, warnBelowRatio: 0.5 },
-      maxDelayMs: MAX_DELAY_MS,
-      ...o.mixConfig,
-    });
+    mix = new MixProcess(
+      join(dir, 'cfg'),
+      await localMixConfig(authority, join(dir, 'mix'), {
+        epoch: { lengthMs: EPOCH_MS, genesisMs, graceMs: 60_000 },
+        workers: { count: 1 },
+        loops: { enabled: false, windowMs: 1000, warnBelowRatio: 0.5 },
+        maxDelayMs: MAX_DELAY_MS,
+        ...o.mixConfig,
+      }),
+    );
     mix.start();
     await mix.waitLine('learned our mix layer', 60_000);
     const consensus = authority.document(epoch)!.consensus;
@@ -210,7 +191,7 @@ export async function runFlood(o: FloodOptions): Promise<FloodReport> {
       setup: {
         host, port, frameBytes,
         mixLinkKey: toHex(md.linkKey), mixNodeId: toHex(md.nodeId), mixSphinxKey: toHex(sphinxKeyFor(md, epoch)!),
-        providerNodeId: toHex(consensus.providers[0].descriptor.nodeId), providerSphinxKey: toHex(providerSphinx[0].publicKey),
+        providerNodeId: toHex(consensus.providers[0].descriptor.nodeId), providerSphinxKey: toHex(provider.sphinxOf(epoch).publicKey),
         providerLinkPrivateKey: toHex(providerLink.privateKey),
         meanDelayMs: o.meanDelayMs, maxDelayMs: MAX_DELAY_MS, seed: o.seed,
       },
@@ -271,7 +252,7 @@ export async function runFlood(o: FloodOptions): Promise<FloodReport> {
     await load?.end();
     await attack?.end();
     if (mix) await mix.stop().catch(() => mix!.kill());
-    await providerListener?.close();
+    await provider?.close();
     await authority?.stop();
     rmSync(dir, { recursive: true, force: true });
   }

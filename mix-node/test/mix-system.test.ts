@@ -8,25 +8,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '@strata/core/bytes';
 import type { Consensus } from '@strata/core/consensus';
-import { createDescriptor, signDescriptor, sphinxKeyFor, type SignedDescriptor } from '@strata/core/descriptor';
-import { Ed25519Signer } from '@strata/core/keys';
-import { frameBytesForBody } from '@strata/core/link/config';
+import { sphinxKeyFor } from '@strata/core/descriptor';
 import type { LinkConnection } from '@strata/core/link/connection';
 import { dialLink } from '@strata/core/link/dial';
-import { createLinkListener, type LinkListener } from '@strata/core/link/listener';
 import { generateLinkKeyPair } from '@strata/core/link/x25519';
-import { createPacket, DEFAULT_GEOMETRY, generateNodeKeyPair, unwrapPacket, type PathHop } from 'sphinx-packet-ts';
+import { createPacket, DEFAULT_GEOMETRY, type PathHop } from 'sphinx-packet-ts';
 import { AuthorityFixture } from '../../core/test/node/authority-fixture.js';
 import { waitFor } from '../../core/test/node/manual-timers.js';
 import { MixProcess } from '../../core/test/node/mix-process.js';
-import { freePort } from '@strata/core/free-port';
+import { localMixConfig, LoopbackProvider } from './loopback-provider.js';
 
 const g = DEFAULT_GEOMETRY;
 const EPOCH_MS = 8000;
 const GRACE_MS = 4000;
-const frameBytes = frameBytesForBody(g.packetLength);
 const epochNow = (): number => Math.floor(Date.now() / EPOCH_MS);
-
 
 describe('three mix processes', function () {
   this.timeout(60_000);
@@ -34,33 +29,11 @@ describe('three mix processes', function () {
   let authority: AuthorityFixture;
   const mixes: MixProcess[] = [];
   // This process plays the provider at both ends of every route.
-  const providerSigner = new Ed25519Signer(new Uint8Array(32).fill(0x11));
-  const providerLink = generateLinkKeyPair();
-  const providerSphinx = new Map<number, ReturnType<typeof generateNodeKeyPair>>();
-  const sphinxOf = (e: number) => {
-    if (!providerSphinx.has(e)) providerSphinx.set(e, generateNodeKeyPair());
-    return providerSphinx.get(e)!;
-  };
-  let providerListener: LinkListener<object>;
+  let provider: LoopbackProvider;
   const received = new Map<string, number>();
   const receivedAt = new Map<string, number>();
   let toLayer1: LinkConnection<undefined> | undefined;
   let layerIndex: number[] = [];
-
-  function providerDescriptor(epoch: number): SignedDescriptor {
-    return signDescriptor(
-      createDescriptor({
-        epoch,
-        role: 'provider',
-        identityKey: providerSigner.publicKey,
-        linkKey: providerLink.publicKey,
-        linkAddresses: [`tcp://127.0.0.1:${providerListener.address.port}`],
-        clientApiUrl: 'https://provider.example/',
-        sphinxPublicKeys: [sphinxOf(epoch).publicKey, sphinxOf(epoch + 1).publicKey],
-      }),
-      providerSigner,
-    );
-  }
 
   function consensusOf(epoch: number): Consensus {
     const doc = authority.document(epoch);
@@ -77,7 +50,7 @@ describe('three mix processes', function () {
       publicKey: sphinxKeyFor(layer[0].descriptor, epoch)!,
       commands: [{ type: 'nodeDelay', delayMs: delays[i] }],
     }));
-    hops.push({ id: c.providers[0].descriptor.nodeId, publicKey: sphinxOf(epoch).publicKey, commands: [{ type: 'recipient', id: new Uint8Array(32).fill(9) }] });
+    hops.push({ id: c.providers[0].descriptor.nodeId, publicKey: provider.sphinxOf(epoch).publicKey, commands: [{ type: 'recipient', id: new Uint8Array(32).fill(9) }] });
     return { id: toHex(payload.subarray(0, 16)), packet: createPacket(g, hops, payload) };
   }
 
@@ -87,9 +60,7 @@ describe('three mix processes', function () {
 
   async function linkToLayer1(): Promise<LinkConnection<undefined>> {
     if (toLayer1 && !toLayer1.closed) return toLayer1;
-    const d = consensusOf(epochNow()).layers[0][0].descriptor;
-    const port = Number(d.linkAddresses[0].split(':')[2]);
-    toLayer1 = await dialLink({ host: '127.0.0.1', port, staticKey: providerLink, expectedPeerKey: d.linkKey, frameBytes });
+    toLayer1 = await provider.dial(consensusOf(epochNow()).layers[0][0].descriptor);
     return toLayer1;
   }
 
@@ -99,50 +70,37 @@ describe('three mix processes', function () {
 
   before(async function () {
     dir = mkdtempSync(join(tmpdir(), 'strata-mix-system-'));
-    providerListener = await createLinkListener<object>({
-      host: '127.0.0.1',
-      port: 0,
-      staticKey: providerLink,
-      frameBytes,
-      authorize: () => ({}),
-    });
-    providerListener.on('connection', (conn) =>
-      conn.on('command', (cmd) => {
-        if (cmd.kind !== 'SendPacket') return;
+    provider = await LoopbackProvider.start({
+      seedByte: 0x11,
+      geometry: g,
+      onPacket: (packet) => {
         const e = epochNow();
-        for (const epoch of [e, e - 1, e + 1]) {
-          try {
-            const r = unwrapPacket(g, sphinxOf(epoch).privateKey, cmd.packet);
-            const id = toHex(r.payload!.subarray(0, 16));
-            received.set(id, (received.get(id) ?? 0) + 1);
-            receivedAt.set(id, performance.now());
-            return;
-          } catch {
-            /* try the next epoch's key */
-          }
-        }
-      }),
-    );
+        const payload = provider.open(packet, [e, e - 1, e + 1]);
+        if (!payload) return;
+        const id = toHex(payload.subarray(0, 16));
+        received.set(id, (received.get(id) ?? 0) + 1);
+        receivedAt.set(id, performance.now());
+      },
+    });
     authority = new AuthorityFixture({
       geometry: g,
       params: { muPerSecond: 20, lambdaPPerSecond: 0, lambdaLPerSecond: 0, lambdaDPerSecond: 0, lambdaMPerSecond: 4, maxDelayMs: 5000 },
       mixCount: 3,
-      extra: (epoch) => [providerDescriptor(epoch)],
+      extra: (epoch) => [provider.descriptor(epoch)],
     });
     await authority.start();
     for (let i = 0; i < 3; i++) {
       const mixDir = join(dir, `mix${i}`);
       mixes.push(
-        new MixProcess(join(dir, `cfg${i}`), {
-          dataDir: mixDir,
-          listen: { host: '127.0.0.1', port: await freePort() },
-          metrics: { enabled: true, host: '127.0.0.1', port: 0 },
-          directory: { authorities: [{ url: authority.url, identityKey: toHex(authority.signer.publicKey) }], pollIntervalMs: 200 },
-          epoch: { lengthMs: EPOCH_MS, genesisMs: 0, graceMs: GRACE_MS },
-          workers: { count: 1 },
-          loops: { enabled: true, windowMs: 1000, warnBelowRatio: 0.5 },
-          maxDelayMs: 10_000,
-        }),
+        new MixProcess(
+          join(dir, `cfg${i}`),
+          await localMixConfig(authority, mixDir, {
+            epoch: { lengthMs: EPOCH_MS, genesisMs: 0, graceMs: GRACE_MS },
+            workers: { count: 1 },
+            loops: { enabled: true, windowMs: 1000, warnBelowRatio: 0.5 },
+            maxDelayMs: 10_000,
+          }),
+        ),
       );
     }
     for (const m of mixes) m.start();
@@ -155,7 +113,7 @@ describe('three mix processes', function () {
   after(async () => {
     toLayer1?.close();
     await Promise.all(mixes.map((m) => m.stop().catch(() => m.kill())));
-    await providerListener?.close();
+    await provider?.close();
     await authority?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -200,15 +158,13 @@ describe('three mix processes', function () {
   it('refuses a link from a peer whose key is not in the consensus', async () => {
     const d = consensusOf(epochNow()).layers[0][0].descriptor;
     const port = Number(d.linkAddresses[0].split(':')[2]);
-    await assert.rejects(dialLink({ host: '127.0.0.1', port, staticKey: generateLinkKeyPair(), expectedPeerKey: d.linkKey, frameBytes }), {
+    await assert.rejects(dialLink({ host: '127.0.0.1', port, staticKey: generateLinkKeyPair(), expectedPeerKey: d.linkKey, frameBytes: provider.frameBytes }), {
       name: 'HandshakeError',
     });
   });
 
   it('refuses a link from a provider to a second-layer mix', async () => {
-    const d = consensusOf(epochNow()).layers[1][0].descriptor;
-    const port = Number(d.linkAddresses[0].split(':')[2]);
-    await assert.rejects(dialLink({ host: '127.0.0.1', port, staticKey: providerLink, expectedPeerKey: d.linkKey, frameBytes }), {
+    await assert.rejects(provider.dial(consensusOf(epochNow()).layers[1][0].descriptor), {
       name: 'HandshakeError',
     });
   });

@@ -9,25 +9,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '@strata/core/bytes';
-import { createDescriptor, signDescriptor, sphinxKeyFor, type SignedDescriptor } from '@strata/core/descriptor';
-import { freePort } from '@strata/core/free-port';
-import { Ed25519Signer } from '@strata/core/keys';
-import { frameBytesForBody } from '@strata/core/link/config';
+import { sphinxKeyFor } from '@strata/core/descriptor';
 import type { LinkConnection } from '@strata/core/link/connection';
-import { dialLink } from '@strata/core/link/dial';
-import { createLinkListener, type LinkListener } from '@strata/core/link/listener';
-import { generateLinkKeyPair } from '@strata/core/link/x25519';
-import { createPacket, DEFAULT_GEOMETRY, generateNodeKeyPair, unwrapPacket, type PathHop } from 'sphinx-packet-ts';
+import { createPacket, DEFAULT_GEOMETRY, type PathHop } from 'sphinx-packet-ts';
 import { waitForAsync } from '../../core/test/link/helpers.js';
 import { AuthorityFixture } from '../../core/test/node/authority-fixture.js';
 import { waitFor } from '../../core/test/node/manual-timers.js';
 import { MixProcess } from '../../core/test/node/mix-process.js';
+import { localMixConfig, LoopbackProvider } from './loopback-provider.js';
 
 const g = DEFAULT_GEOMETRY;
 const EPOCH_MS = 10_000;
 /** Long enough for the replay sent at the rotation to be processed inside it on a loaded machine. */
 const GRACE_MS = 8_000;
-const frameBytes = frameBytesForBody(g.packetLength);
 const epochNow = (): number => Math.floor(Date.now() / EPOCH_MS);
 const ROTATED = 'epoch started: Sphinx key rotated, previous key kept for the grace period';
 const GRACE_OVER = 'grace period over: previous Sphinx key and replay table deleted';
@@ -37,32 +31,10 @@ describe('replay across the epoch boundary', function () {
   let dir: string;
   let authority: AuthorityFixture;
   let mix: MixProcess;
-  const providerSigner = new Ed25519Signer(new Uint8Array(32).fill(0x12));
-  const providerLink = generateLinkKeyPair();
-  const providerSphinx = new Map<number, ReturnType<typeof generateNodeKeyPair>>();
-  const sphinxOf = (e: number) => {
-    if (!providerSphinx.has(e)) providerSphinx.set(e, generateNodeKeyPair());
-    return providerSphinx.get(e)!;
-  };
-  let providerListener: LinkListener<object>;
+  let provider: LoopbackProvider;
   /** Deliveries per packet id (the first 16 payload bytes). */
   const received = new Map<string, number>();
   let toMix: LinkConnection<undefined> | undefined;
-
-  function providerDescriptor(epoch: number): SignedDescriptor {
-    return signDescriptor(
-      createDescriptor({
-        epoch,
-        role: 'provider',
-        identityKey: providerSigner.publicKey,
-        linkKey: providerLink.publicKey,
-        linkAddresses: [`tcp://127.0.0.1:${providerListener.address.port}`],
-        clientApiUrl: 'https://provider.example/',
-        sphinxPublicKeys: [sphinxOf(epoch).publicKey, sphinxOf(epoch + 1).publicKey],
-      }),
-      providerSigner,
-    );
-  }
 
   /** A packet provider → mix → provider under the mix's Sphinx key of `keyEpoch` (from epoch `docEpoch`'s consensus). */
   function makePacket(keyEpoch: number, docEpoch = keyEpoch): { id: string; packet: Uint8Array } {
@@ -74,7 +46,7 @@ describe('replay across the epoch boundary', function () {
     const payload = randomBytes(g.forwardPayloadLength);
     const hops: PathHop[] = [
       { id: mixDescriptor.nodeId, publicKey: mixKey, commands: [{ type: 'nodeDelay', delayMs: 0 }] },
-      { id: doc.consensus.providers[0].descriptor.nodeId, publicKey: sphinxOf(keyEpoch).publicKey, commands: [{ type: 'recipient', id: new Uint8Array(32).fill(9) }] },
+      { id: doc.consensus.providers[0].descriptor.nodeId, publicKey: provider.sphinxOf(keyEpoch).publicKey, commands: [{ type: 'recipient', id: new Uint8Array(32).fill(9) }] },
     ];
     return { id: toHex(payload.subarray(0, 16)), packet: createPacket(g, hops, payload) };
   }
@@ -82,7 +54,7 @@ describe('replay across the epoch boundary', function () {
   async function send(packet: Uint8Array): Promise<void> {
     if (!toMix || toMix.closed) {
       const d = authority.document(epochNow())?.consensus.layers[0][0].descriptor ?? authority.document(epochNow() - 1)!.consensus.layers[0][0].descriptor;
-      toMix = await dialLink({ host: '127.0.0.1', port: Number(d.linkAddresses[0].split(':')[2]), staticKey: providerLink, expectedPeerKey: d.linkKey, frameBytes });
+      toMix = await provider.dial(d);
     }
     await toMix.send({ kind: 'SendPacket', packet: packet.slice() });
   }
@@ -101,40 +73,33 @@ describe('replay across the epoch boundary', function () {
 
   before(async function () {
     dir = mkdtempSync(join(tmpdir(), 'strata-replay-epochs-'));
-    providerListener = await createLinkListener<object>({ host: '127.0.0.1', port: 0, staticKey: providerLink, frameBytes, authorize: () => ({}) });
-    providerListener.on('connection', (conn) =>
-      conn.on('command', (cmd) => {
-        if (cmd.kind !== 'SendPacket') return;
-        for (const [, keys] of providerSphinx) {
-          try {
-            const r = unwrapPacket(g, keys.privateKey, cmd.packet);
-            const id = toHex(r.payload!.subarray(0, 16));
-            received.set(id, (received.get(id) ?? 0) + 1);
-            return;
-          } catch {
-            /* another epoch's key */
-          }
-        }
-      }),
-    );
+    provider = await LoopbackProvider.start({
+      seedByte: 0x12,
+      geometry: g,
+      onPacket: (packet) => {
+        const payload = provider.open(packet);
+        if (!payload) return;
+        const id = toHex(payload.subarray(0, 16));
+        received.set(id, (received.get(id) ?? 0) + 1);
+      },
+    });
     authority = new AuthorityFixture({
       geometry: g,
       params: { muPerSecond: 20, lambdaPPerSecond: 0, lambdaLPerSecond: 0, lambdaDPerSecond: 0, lambdaMPerSecond: 0, maxDelayMs: 5000 },
       mixCount: 1,
       layers: 1,
-      extra: (epoch) => [providerDescriptor(epoch)],
+      extra: (epoch) => [provider.descriptor(epoch)],
     });
     await authority.start();
-    mix = new MixProcess(join(dir, 'cfg'), {
-      dataDir: join(dir, 'mix'),
-      listen: { host: '127.0.0.1', port: await freePort() },
-      metrics: { enabled: true, host: '127.0.0.1', port: 0 },
-      directory: { authorities: [{ url: authority.url, identityKey: toHex(authority.signer.publicKey) }], pollIntervalMs: 200 },
-      epoch: { lengthMs: EPOCH_MS, genesisMs: 0, graceMs: GRACE_MS },
-      workers: { count: 1 },
-      loops: { enabled: false },
-      maxDelayMs: 10_000,
-    });
+    mix = new MixProcess(
+      join(dir, 'cfg'),
+      await localMixConfig(authority, join(dir, 'mix'), {
+        epoch: { lengthMs: EPOCH_MS, genesisMs: 0, graceMs: GRACE_MS },
+        workers: { count: 1 },
+        loops: { enabled: false },
+        maxDelayMs: 10_000,
+      }),
+    );
     mix.start();
     await mix.waitLine('learned our mix layer', 40_000);
   });
@@ -142,7 +107,7 @@ describe('replay across the epoch boundary', function () {
   after(async () => {
     toMix?.close();
     await mix?.stop().catch(() => mix.kill());
-    await providerListener?.close();
+    await provider?.close();
     await authority?.stop();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -3,6 +3,7 @@ import {
   DEST_OUTPUT,
   SKIP,
   entropyBitsOf,
+  poolSizeTables,
   pruneBoundBits,
   type ForwardEntropyResult,
   type PoolCsr,
@@ -125,17 +126,7 @@ export class BatchForwardEntropy {
     this.rank = rank;
     this.outputs = csr.outputs;
     this.log2N = Math.log2(Math.max(2, csr.outputs));
-    const maxK = csr.maxK;
-    this.invK = new Float64Array(maxK + 1);
-    this.qK = new Float64Array(maxK + 1);
-    this.lnQ = new Float64Array(maxK + 1);
-    this.lnK = new Float64Array(maxK + 1);
-    for (let k = 1; k <= maxK; k++) {
-      this.invK[k] = 1 / k;
-      this.qK[k] = 1 - 1 / k;
-      this.lnQ[k] = Math.log(1 - 1 / k);
-      this.lnK[k] = Math.log(k);
-    }
+    ({ invK: this.invK, qK: this.qK, lnQ: this.lnQ, lnK: this.lnK } = poolSizeTables(csr.maxK));
     const R = csr.kOf.length;
     this.poolGen = new Int32Array(n);
     this.poolHead = new Int32Array(n);

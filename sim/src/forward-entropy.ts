@@ -137,6 +137,28 @@ export function pruneBoundBits(pruned: number, Z: number, log2N: number, hBits =
   return Math.max(a * h, h2 + a * (log2N - h));
 }
 
+/** Per pool size k ≤ maxK: 1/k, 1 − 1/k, ln(1 − 1/k) and ln k (shared by both entropy methods; read, not computed, in their loops). */
+export interface PoolSizeTables {
+  invK: Float64Array;
+  qK: Float64Array;
+  lnQ: Float64Array;
+  lnK: Float64Array;
+}
+
+export function poolSizeTables(maxK: number): PoolSizeTables {
+  const invK = new Float64Array(maxK + 1);
+  const qK = new Float64Array(maxK + 1);
+  const lnQ = new Float64Array(maxK + 1);
+  const lnK = new Float64Array(maxK + 1);
+  for (let k = 1; k <= maxK; k++) {
+    invK[k] = 1 / k;
+    qK[k] = 1 - 1 / k;
+    lnQ[k] = Math.log(1 - 1 / k);
+    lnK[k] = Math.log(k);
+  }
+  return { invK, qK, lnQ, lnK };
+}
+
 /** Entries per sweep are numbered below this; position·ENTRY_SPAN + number stays an exact float64. */
 const ENTRY_SPAN = 2 ** 21;
 
@@ -203,20 +225,10 @@ export class ForwardEntropy {
     this.dPool = csr.dPool;
     this.dIdx = csr.dIdx;
     const R = csr.kOf.length;
-    const maxK = csr.maxK;
     const outputs = csr.outputs;
     this.outputs = outputs;
     this.log2N = Math.log2(Math.max(2, outputs));
-    this.invK = new Float64Array(maxK + 1);
-    this.qK = new Float64Array(maxK + 1);
-    this.lnQ = new Float64Array(maxK + 1);
-    this.lnK = new Float64Array(maxK + 1);
-    for (let k = 1; k <= maxK; k++) {
-      this.invK[k] = 1 / k;
-      this.qK[k] = 1 - 1 / k;
-      this.lnQ[k] = Math.log(1 - 1 / k);
-      this.lnK[k] = Math.log(k);
-    }
+    ({ invK: this.invK, qK: this.qK, lnQ: this.lnQ, lnK: this.lnK } = poolSizeTables(csr.maxK));
     this.stamp = new Int32Array(R).fill(-1);
     this.massAt = new Float64Array(R);
     this.pendIdx = Array.from({ length: n }, () => new Int32Array(16));

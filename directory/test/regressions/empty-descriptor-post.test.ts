@@ -3,35 +3,21 @@
 // type, so nothing validated it — and the authority answered 500. Now it is refused with 415
 // `media-type` and counted.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { keygen } from '@strata/core';
-import { parseDirectoryConfig, startDirectory, type RunningDirectory } from '@strata/directory';
+import type { RunningDirectory } from '@strata/directory';
+import { startLoneAuthority, type LoneAuthority } from '../lone-authority.js';
 
 describe('POST /v1/descriptors without a content type or a body', function () {
   this.timeout(20_000);
-  let dir: string;
   let running: RunningDirectory;
+  let authority: LoneAuthority;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'strata-empty-descriptor-'));
-    const { identityKey } = keygen(dir);
-    running = await startDirectory(
-      parseDirectoryConfig({
-        identityKeyFile: join(dir, 'identity.key'),
-        dataDir: join(dir, 'data'),
-        listen: { host: '127.0.0.1', port: 0 },
-        epoch: { lengthMs: 60_000 },
-        authorities: [{ identityKey, url: 'http://127.0.0.1:1' }],
-        log: { level: 'silent' },
-      }),
-    );
+    authority = await startLoneAuthority('empty-descriptor');
+    running = authority.running;
   });
 
   after(async () => {
-    await running.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await authority?.stop();
   });
 
   it('is refused with 415 media-type and counted, over a real socket', async () => {

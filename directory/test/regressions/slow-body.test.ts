@@ -3,37 +3,22 @@
 // reset the idle timeout and Node's requestTimeout never fired. Now the authority destroys a
 // request not completed within limits.requestTimeoutMs and counts it as reason "timeout".
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { keygen } from '@strata/core';
-import { parseDirectoryConfig, startDirectory, type RunningDirectory } from '@strata/directory';
+import type { RunningDirectory } from '@strata/directory';
+import { startLoneAuthority, type LoneAuthority } from '../lone-authority.js';
 
 describe('directory HTTP server under a slow body', function () {
   this.timeout(20_000);
-  let dir: string;
   let running: RunningDirectory;
+  let authority: LoneAuthority;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'strata-slow-body-'));
-    const { identityKey } = keygen(dir);
-    running = await startDirectory(
-      parseDirectoryConfig({
-        identityKeyFile: join(dir, 'identity.key'),
-        dataDir: join(dir, 'data'),
-        listen: { host: '127.0.0.1', port: 0 },
-        epoch: { lengthMs: 60_000 },
-        authorities: [{ identityKey, url: 'http://127.0.0.1:1' }],
-        limits: { requestTimeoutMs: 200 },
-        log: { level: 'silent' },
-      }),
-    );
+    authority = await startLoneAuthority('slow-body', { limits: { requestTimeoutMs: 200 } });
+    running = authority.running;
   });
 
   after(async () => {
-    await running.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await authority?.stop();
   });
 
   it('drops a client that trickles its body forever and counts it as a timeout', async () => {
