@@ -106,7 +106,7 @@ export class DecodeError extends ProviderError {
   }
 }
 
-/** GET /v1/identities/:handle for a handle nobody published (404 unknown_identity, provider.md §10). */
+/** POST /v1/identities/lookup for a handle nobody published (404 unknown_identity, provider.md §10). */
 export class UnknownIdentityError extends ProviderError {
   override name = 'UnknownIdentityError';
   override readonly status = 404;

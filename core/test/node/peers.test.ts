@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { createDescriptor, signDescriptor, type SignedDescriptor } from '../../src/descriptor.js';
 import { Ed25519Signer, generateX25519KeyPair } from '../../src/keys.js';
 import { createLinkListener, type LinkListener } from '../../src/link/listener.js';
@@ -7,6 +6,7 @@ import { generateLinkKeyPair, type LinkKeyPair } from '../../src/link/x25519.js'
 import type { NodeDropReason as DropReason } from '../../src/node/drop-reasons.js';
 import { PeerLinks } from '../../src/node/peers.js';
 import { waitFor } from './manual-timers.js';
+import { freePort } from '../../src/free-port.js';
 
 const FRAME_BYTES = 200;
 
@@ -64,10 +64,7 @@ describe('PeerLinks', () => {
   });
 
   it('counts the queued packets as link_down when the peer cannot be reached', async () => {
-    const s = createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as { port: number }).port;
-    await new Promise<void>((r) => s.close(() => r()));
+    const port = await freePort(); // nothing listens there
     const drops: DropReason[] = [];
     peers = links(drops);
     const d = descriptorOf(generateLinkKeyPair(), port);
@@ -140,10 +137,7 @@ describe('PeerLinks', () => {
   });
 
   it('counts a packet once as link_down, and a failed prepared dial not at all', async () => {
-    const s = createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as { port: number }).port;
-    await new Promise<void>((r) => s.close(() => r()));
+    const port = await freePort(); // nothing listens there
     const drops: DropReason[] = [];
     peers = links(drops);
     const d = descriptorOf(generateLinkKeyPair(), port);
