@@ -27,7 +27,17 @@ for (const t of TRANSPORTS) {
         host: HOST, port: listener.address.port, frameBytes: FRAME_BYTES, staticKey: dialerKey,
         expectedPeerKey: listenerKey.publicKey, transport,
       });
-      return { transport, listener, listenerKey, dialerKey, m, accepted, dial };
+      /** Opens `n` raw connections that never start a handshake (each left pending). */
+      const silent = async (n: number): Promise<Duplex[]> => {
+        const streams: Duplex[] = [];
+        for (let i = 0; i < n; i++) {
+          const stream = await transport.connect(listener.address);
+          stream.on('error', () => {});
+          streams.push(stream);
+        }
+        return streams;
+      };
+      return { transport, listener, listenerKey, dialerKey, m, accepted, dial, silent };
     }
 
     it('survives random bytes from unauthenticated peers and still serves real dialers', async () => {
@@ -96,13 +106,8 @@ for (const t of TRANSPORTS) {
 
     it('drops handshakes beyond maxPendingHandshakes', async () => {
       const s = await setup({ maxPendingHandshakes: 2, handshakeTimeoutMs: 5_000 });
-      const streams: Duplex[] = [];
+      const streams = await s.silent(3);
       try {
-        for (let i = 0; i < 3; i++) {
-          const stream = await s.transport.connect(s.listener.address);
-          stream.on('error', () => {});
-          streams.push(stream);
-        }
         await waitForAsync(async () => (await s.m.value('strata_link_handshake_failures_total', 'reason', 'too_many_handshakes')) === 1, 'drop');
         assert.equal(s.listener.pendingHandshakes, 2);
       } finally {
@@ -113,13 +118,8 @@ for (const t of TRANSPORTS) {
 
     it('drops handshakes beyond the handshake rate, counted as handshake_rate', async () => {
       const s = await setup({ handshakesPerSecond: 1, handshakeBurst: 2, handshakeTimeoutMs: 5_000 });
-      const streams: Duplex[] = [];
+      const streams = await s.silent(5);
       try {
-        for (let i = 0; i < 5; i++) {
-          const stream = await s.transport.connect(s.listener.address);
-          stream.on('error', () => {});
-          streams.push(stream);
-        }
         await waitForAsync(async () => (await s.m.value('strata_link_handshake_failures_total', 'reason', 'handshake_rate')) >= 1, 'rate drop');
         assert.ok(s.listener.pendingHandshakes <= 4);
       } finally {
@@ -147,13 +147,8 @@ for (const t of TRANSPORTS) {
     if (t.name === 'TCP') {
       it('drops handshakes beyond maxPendingHandshakesPerSource from one IP, counted as too_many_from_source', async () => {
         const s = await setup({ maxPendingHandshakesPerSource: 2, handshakeTimeoutMs: 5_000 });
-        const streams: Duplex[] = [];
+        const streams = await s.silent(3);
         try {
-          for (let i = 0; i < 3; i++) {
-            const stream = await s.transport.connect(s.listener.address);
-            stream.on('error', () => {});
-            streams.push(stream);
-          }
           await waitForAsync(async () => (await s.m.value('strata_link_handshake_failures_total', 'reason', 'too_many_from_source')) === 1, 'drop');
           assert.equal(s.listener.pendingHandshakes, 2);
         } finally {
