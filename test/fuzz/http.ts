@@ -386,3 +386,19 @@ export async function slowClientsCase(
   process.stderr.write(`slowloris case: ${inHeaders ? 'headers' : 'body'} dropped after ${s.toFixed(1)} s\n`);
   return `${inHeaders ? 'headers' : 'body'}:${results[0].status ?? 'closed'}:dropped-within-${s <= 2 ? '2' : s <= 10 ? '10' : s <= 35 ? '35' : 'more'}s`;
 }
+
+/**
+ * Slowloris body (regression tests of directory_slowloris / provider_slowloris): writes `head`
+ * (complete headers and the start of a body far shorter than its content-length), then one byte
+ * every 20 ms — far below any idle timeout — until the server closes the connection.
+ */
+export async function trickleBodyUntilClosed(socket: import('node:net').Socket, head: string): Promise<void> {
+  socket.write(head);
+  const trickle = setInterval(() => socket.write('A'), 20);
+  try {
+    await new Promise((r) => socket.once('close', r));
+  } finally {
+    clearInterval(trickle);
+    socket.destroy();
+  }
+}

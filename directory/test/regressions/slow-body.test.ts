@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import { connect } from 'node:net';
 import type { RunningDirectory } from '@strata/directory';
 import { startLoneAuthority, type LoneAuthority } from '../lone-authority.js';
+import { trickleBodyUntilClosed } from '../../../test/fuzz/http.js';
 
 describe('directory HTTP server under a slow body', function () {
   this.timeout(20_000);
@@ -26,15 +27,7 @@ describe('directory HTTP server under a slow body', function () {
     const socket = connect({ host: url.hostname, port: Number(url.port) });
     socket.on('error', () => {});
     await new Promise((r) => socket.once('connect', r));
-    socket.write('POST /v1/exchange/reveal HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 4000\r\n\r\n{"message":"');
-    // One byte every 20 ms: far below the idle timeout, never completing the 4000-byte body.
-    const trickle = setInterval(() => socket.write('A'), 20);
-    try {
-      await new Promise((r) => socket.once('close', r));
-    } finally {
-      clearInterval(trickle);
-      socket.destroy();
-    }
+    await trickleBodyUntilClosed(socket, 'POST /v1/exchange/reveal HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 4000\r\n\r\n{"message":"');
     const metrics = await (await fetch(`${running.url}/metrics`)).text();
     assert.match(metrics, /strata_directory_rejected_total\{route="exchange_reveal",reason="timeout"\} 1/);
   });

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { parseProviderConfig } from '../../src/config.js';
 import { Provider } from '../../src/provider.js';
 import { tempDir } from '../helpers.js';
+import { trickleBodyUntilClosed } from '../../../test/fuzz/http.js';
 
 describe('provider client API under a slow body', function () {
   this.timeout(20_000);
@@ -37,15 +38,7 @@ describe('provider client API under a slow body', function () {
     const socket = connect({ host: '127.0.0.1', port: provider.apiPort, rejectUnauthorized: false });
     socket.on('error', () => {});
     await new Promise((r) => socket.once('secureConnect', r));
-    socket.write('POST /v1/poll HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 4000\r\n\r\n{"alias":"');
-    // One byte every 20 ms: far below any idle timeout, never completing the 4000-byte body.
-    const trickle = setInterval(() => socket.write('A'), 20);
-    try {
-      await new Promise((r) => socket.once('close', r));
-    } finally {
-      clearInterval(trickle);
-      socket.destroy();
-    }
+    await trickleBodyUntilClosed(socket, 'POST /v1/poll HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 4000\r\n\r\n{"alias":"');
     const metrics = await (await fetch(`http://127.0.0.1:${provider.adminPort}/metrics`)).text();
     assert.match(metrics, /strata_provider_api_rejected_total\{route="\/v1\/poll",reason="timeout"\} 1/);
   });
