@@ -66,19 +66,21 @@ function findPid(needle: string): number | undefined {
  * CPU seconds of the main thread (tid = pid) and of all other threads (unwrap workers, GC and
  * libuv helpers) from /proc (Linux; clock ticks of 10 ms), or undefined elsewhere.
  */
-function threadCpu(pid: number | undefined): { main: number; others: number } | undefined {
+function threadCpu(pid: number | undefined): { main: number; others: number; byName: Map<string, number> } | undefined {
   if (pid === undefined) return undefined;
   try {
     let main = 0;
     let others = 0;
+    const byName = new Map<string, number>();
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from #3 (state) on
       const s = (Number(f[11]) + Number(f[12])) / 100; // utime + stime (#14, #15), USER_HZ = 100
       if (Number(tid) === pid) main += s;
       else others += s;
+      byName.set(Number(tid) === pid ? 'main' : tid, s);
     }
-    return { main, others };
+    return { main, others, byName };
   } catch {
     return undefined;
   }
@@ -156,6 +158,7 @@ export async function benchNode(rates: number[], stepMs: number, meanDelayMs: nu
       const before = parseMetrics(await (await fetch(`${mix.metricsUrl}/metrics`)).text());
       const threadsBefore = threadCpu(mixPid);
       const receivedBefore = received;
+      const generatorCpu0 = process.cpuUsage();
       let sent = 0;
       let refused = 0;
       const t0 = performance.now();
@@ -173,6 +176,7 @@ export async function benchNode(rates: number[], stepMs: number, meanDelayMs: nu
       });
       const sendMs = performance.now() - t0;
       await waitFor(() => received - receivedBefore >= n, 10 * meanDelayMs + 15_000).catch(() => {});
+      const generatorCpu = process.cpuUsage(generatorCpu0);
       const after = parseMetrics(await (await fetch(`${mix.metricsUrl}/metrics`)).text());
       const threadsAfter = threadCpu(mixPid);
       const delta = (re: RegExp) => sumMatching(after, re) - sumMatching(before, re);
@@ -202,8 +206,16 @@ export async function benchNode(rates: number[], stepMs: number, meanDelayMs: nu
           ? {
               main_thread_cpu_us_per_packet: Number(((threads.main * 1e6) / n).toFixed(1)),
               other_threads_cpu_us_per_packet: Number(((threads.others * 1e6) / n).toFixed(1)),
+              // Every other thread's share, largest first (the unwrap workers lead; then V8/libuv/LMDB helpers).
+              other_threads_each_cpu_us_per_packet: [...threadsAfter!.byName]
+                .filter(([k]) => k !== 'main')
+                .map(([k, v]) => Number((((v - (threadsBefore!.byName.get(k) ?? 0)) * 1e6) / n).toFixed(1)))
+                .filter((v) => v > 0)
+                .sort((a, b) => b - a),
             }
           : {}),
+        // The load generator (this process: sealing, sending, receiving and opening frames) shares the cores.
+        generator_cpu_us_per_packet: Number(((generatorCpu.user + generatorCpu.system) / n).toFixed(1)),
         lateness_p50_ms: Number((histogramQuantile(buckets, 0.5) * 1000).toFixed(2)),
         lateness_p99_ms: Number((histogramQuantile(buckets, 0.99) * 1000).toFixed(2)),
         workers: availableParallelism(),

@@ -6,7 +6,7 @@ import { DelayQueue } from './delay-queue.js';
 import { assert, assertInt } from '../assert.js';
 import { WorkerPoolError } from './errors.js';
 import { NODE_DROP_REASONS as DROP_REASONS, type NodeDropReason as DropReason, type EngineMetrics } from './drop-reasons.js';
-import type { ReplayFilter } from './replay-filter.js';
+import type { ReplayFilter, ReplayVerdict } from './replay-filter.js';
 import type { UnwrapControl, UnwrapOutcome } from './unwrap-handler.js';
 import { NODE_ID_LENGTH, REPLAY_TAG_LENGTH } from 'sphinx-packet-ts';
 import { batchSlotOffset, type UnwrapBatchJob, type UnwrapBatchResult } from './unwrap-batch-handler.js';
@@ -18,6 +18,11 @@ export interface ForwardItem {
 }
 
 export type UnwrappedTerminal = Extract<UnwrapOutcome, { ok: true }>;
+
+/** Longest a fresh replay tag waits for its commit (replay-filter.ts: commits are batched). */
+export const MAX_COMMIT_WAIT_MS = 10;
+/** Time left for the commit itself before the first packet of a batch is due. */
+export const COMMIT_MARGIN_MS = 2;
 
 /** Packets sent to a worker in one batch at most (a turn's packets are split across workers). */
 export const DEFAULT_UNWRAP_BATCH_PACKETS = 8;
@@ -144,19 +149,24 @@ export class MixEngine {
       });
   }
 
-  /** Each packet of a batch goes on as if unwrapped alone (replay filter, then the delay queue). */
+  /**
+   * Each packet of a batch goes on as if unwrapped alone: the replay filter's verdict (synchronous),
+   * then, once the batch's fresh tags are committed (one wait per batch), the delay queue.
+   */
   private afterBatch(r: UnwrapBatchResult, arrivals: number[]): void {
     const n = arrivals.length;
+    const m = this.o.metrics;
     if (r.count !== n || !(r.buf instanceof ArrayBuffer) || r.buf.byteLength !== batchSlotOffset(n, n, this.o.packetBytes)) {
-      for (let i = 0; i < n; i++) this.o.metrics.drop('unwrap_error');
+      for (let i = 0; i < n; i++) m.drop('unwrap_error');
       return this.leftPipeline(n);
     }
-    const special = new Map<number, UnwrapOutcome>();
-    for (const s of r.special) special.set(s.index, s.outcome);
+    const special = r.special.length === 0 ? null : new Map<number, UnwrapOutcome>();
+    for (const s of r.special) special!.set(s.index, s.outcome);
     const head = new Float64Array(r.buf, 0, 2 * n);
     const bytes = this.o.packetBytes;
+    const fresh: { outcome: UnwrappedTerminal; arrivalMs: number }[] = [];
     for (let i = 0; i < n; i++) {
-      let outcome = special.get(i);
+      let outcome = special?.get(i);
       if (outcome === undefined) {
         const at = batchSlotOffset(n, i, bytes);
         const delayMs = head[2 * i + 1];
@@ -173,10 +183,53 @@ export class MixEngine {
           surbId: null,
         };
       }
-      this.afterUnwrap(outcome, arrivals[i])
-        .catch(() => this.o.metrics.drop('unwrap_error'))
-        .finally(() => this.leftPipeline(1));
+      if (this.admit(outcome)) fresh.push({ outcome: outcome as UnwrappedTerminal, arrivalMs: arrivals[i] });
     }
+    if (fresh.length === 0) return this.leftPipeline(n);
+    // Sphinx §3.3: nothing leaves this node before its replay tag is durable. A commit costs far
+    // more than a record, so it waits as long as these packets allow: until COMMIT_MARGIN_MS before
+    // the first of them is due, at most MAX_COMMIT_WAIT_MS (never longer than the delay asked for).
+    let firstDueMs = Infinity;
+    for (const f of fresh) firstDueMs = Math.min(firstDueMs, f.arrivalMs + (f.outcome.delayMs ?? 0));
+    const withinMs = Math.min(MAX_COMMIT_WAIT_MS, Math.max(0, firstDueMs - this.queue.now() - COMMIT_MARGIN_MS));
+    this.o.replayFilter
+      .commit(withinMs)
+      .then((ok) => {
+        for (const f of fresh) {
+          if (!ok) {
+            m.drop('replay_filter_error');
+            continue;
+          }
+          try {
+            this.enqueue(f.outcome, f.arrivalMs);
+          } catch {
+            m.drop('unwrap_error');
+          }
+        }
+      })
+      .finally(() => this.leftPipeline(n));
+  }
+
+  /** Counts a failed unwrap or a replay; true if the packet is fresh and goes on. */
+  private admit(outcome: UnwrapOutcome): boolean {
+    const m = this.o.metrics;
+    if (!outcome.ok) {
+      const reason = (UNWRAP_REASONS.has(outcome.reason) ? outcome.reason : 'unwrap_error') as DropReason;
+      m.unwrapFailures.inc({ reason });
+      m.drop(reason);
+      return false;
+    }
+    // Replay check before anything leaves this node (Sphinx §3.3).
+    let verdict: ReplayVerdict;
+    try {
+      verdict = this.o.replayFilter.record(outcome.epoch, outcome.replayTag);
+    } catch {
+      verdict = 'replay_filter_error';
+    }
+    if (verdict === 'fresh') return true;
+    if (verdict === 'replay') m.replays.inc();
+    m.drop(verdict);
+    return false;
   }
 
   /**
@@ -204,19 +257,9 @@ export class MixEngine {
     return this.queue.drain();
   }
 
-  private async afterUnwrap(outcome: UnwrapOutcome, arrivalMs: number): Promise<void> {
+  /** A fresh, durable packet: to its terminal handler or into the delay queue. */
+  private enqueue(outcome: UnwrappedTerminal, arrivalMs: number): void {
     const m = this.o.metrics;
-    if (!outcome.ok) {
-      const reason = (UNWRAP_REASONS.has(outcome.reason) ? outcome.reason : 'unwrap_error') as DropReason;
-      m.unwrapFailures.inc({ reason });
-      return m.drop(reason);
-    }
-    // Replay check before anything leaves this node (Sphinx §3.3).
-    const verdict = await this.o.replayFilter.admit(outcome.epoch, outcome.replayTag);
-    if (verdict !== 'fresh') {
-      if (verdict === 'replay') m.replays.inc();
-      return m.drop(verdict);
-    }
     if (outcome.nextHop === null || outcome.packet === null) {
       if (this.o.onTerminal) return this.o.onTerminal(outcome);
       return m.drop('not_a_forward_hop');

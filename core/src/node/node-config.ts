@@ -4,6 +4,7 @@
 // full path through the ConfigReader).
 import type { ConfigReader } from '../config.js';
 import { majorityThreshold } from '../consensus.js';
+import { MAX_TAGS_PER_EPOCH } from './replay-filter.js';
 
 export interface NodeListenConfig {
   listen: { host: string; port: number };
@@ -98,7 +99,7 @@ export function readNodeQueues(r: ConfigReader): NodeQueuesConfig {
   r.object('replayFilter', ['maxTagsPerEpoch', 'fsync']);
   return {
     delayQueue: { maxPackets: r.int('delayQueue.maxPackets', { min: 1, max: 100_000_000 }) },
-    replayFilter: { maxTagsPerEpoch: r.int('replayFilter.maxTagsPerEpoch', { min: 1 }), fsync: r.bool('replayFilter.fsync') },
+    replayFilter: { maxTagsPerEpoch: r.int('replayFilter.maxTagsPerEpoch', { min: 1, max: MAX_TAGS_PER_EPOCH }), fsync: r.bool('replayFilter.fsync') },
     maxDelayMs: r.int('maxDelayMs', { min: 0, max: 3_600_000 }),
   };
 }

@@ -10,6 +10,9 @@ import { assert, assertInt } from '../assert.js';
 import { WorkerPoolError } from './errors.js';
 import { siblingModuleUrl, type WorkerRequest, type WorkerResponse } from './worker-protocol.js';
 
+/** Flags Worker's execArgv refuses: they are per process (and so already apply to every worker). */
+const PROCESS_WIDE_FLAG = /^--(single-threaded-gc|max-semi-space-size|max-old-space-size|v8-pool-size)(=|$)/;
+
 export interface WorkerPoolOptions {
   /** Module exporting `createHandler(init)` (see worker-protocol.ts); use siblingModuleUrl(). */
   handlerUrl: URL;
@@ -149,7 +152,9 @@ export class WorkerPool<Req, Res, Ctl = unknown> {
     if (isSource) {
       // Running from source (tests, dev): Node 20 loads a worker's entry before any --import hook,
       // so bootstrap through tsx's register() and then import the TypeScript entry.
-      const execArgv = [...process.execArgv];
+      // Process-wide V8 and platform flags (e.g. --single-threaded-gc) apply to workers already, and
+      // Worker refuses them in its execArgv.
+      const execArgv = process.execArgv.filter((a) => !PROCESS_WIDE_FLAG.test(a));
       if (!execArgv.some((a) => a.includes('strata-source'))) execArgv.push('--conditions=strata-source');
       const tsxCjs = createRequire(this.entryUrl).resolve('tsx/esm/api');
       const tsxUrl = pathToFileURL(tsxCjs.replace(/index\.cjs$/, 'index.mjs')).href;

@@ -22,7 +22,9 @@ export class MixProcess {
     writeFileSync(file, JSON.stringify(this.config));
     this.lines.length = 0;
     this.exitCode = undefined;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=strata-source', BIN, '--config', file], {
+    // STRATA_MIX_NODE_ARGS: extra Node flags for the mix child (profiling: `--cpu-prof --cpu-prof-dir=DIR`).
+    const extra = (process.env.STRATA_MIX_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+    const child = spawn(process.execPath, [...extra, '--import', 'tsx', '--conditions=strata-source', BIN, '--config', file], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

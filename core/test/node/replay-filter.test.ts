@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ReplayFilter } from '../../src/node/replay-filter.js';
+import { open } from 'lmdb';
+import { MAX_TAGS_PER_EPOCH, ReplayFilter } from '../../src/node/replay-filter.js';
 
 function tag(n: number): Uint8Array {
   const t = new Uint8Array(32);
@@ -95,6 +96,52 @@ describe('ReplayFilter', () => {
     assert.equal(await g.admit(4, tag(1)), 'fresh');
     assert.equal(await g.admit(5, tag(1)), 'replay');
     await g.close();
+  });
+
+  it('decides at once with record, and commit makes every tag recorded so far durable', async () => {
+    const f = ReplayFilter.open({ path: dir, maxTagsPerEpoch: 1000 });
+    for (let i = 0; i < 100; i++) assert.equal(f.record(3, tag(i)), 'fresh');
+    assert.equal(f.record(3, tag(5)), 'replay');
+    assert.equal(await f.commit(), true);
+    assert.equal(await f.commit(), true); // nothing new: the last write's outcome
+    f.record(3, tag(100));
+    await f.close(); // close writes what is recorded but not yet committed
+    const g = ReplayFilter.open({ path: dir, maxTagsPerEpoch: 1000 });
+    assert.equal(g.count(3), 101);
+    for (let i = 0; i <= 100; i++) assert.equal(g.record(3, tag(i)), 'replay');
+    await g.close();
+  });
+
+  it('with fsync, admits, refuses a replay and keeps its tags across a restart', async () => {
+    const f = ReplayFilter.open({ path: dir, maxTagsPerEpoch: 1000, fsync: true });
+    const first = await Promise.all([0, 1, 2, 3].map((i) => f.admit(6, tag(i))));
+    assert.deepEqual(first, ['fresh', 'fresh', 'fresh', 'fresh']);
+    assert.equal(await f.admit(6, tag(2)), 'replay');
+    f.record(6, tag(4));
+    assert.equal(await f.commit(5), true);
+    await f.close();
+    const g = ReplayFilter.open({ path: dir, maxTagsPerEpoch: 1000, fsync: true });
+    for (let i = 0; i < 5; i++) assert.equal(await g.admit(6, tag(i)), 'replay');
+    await g.close();
+  });
+
+  it('still refuses tags stored by the older layout (one LMDB key per tag)', async () => {
+    const root = open({ path: dir, maxDbs: 128 });
+    const index = root.openDB<number, number>('epochs', { keyEncoding: 'uint32' });
+    const legacy = root.openDB<Uint8Array, Uint8Array>('replay-7', { keyEncoding: 'binary', encoding: 'binary' });
+    await index.put(7, 1);
+    for (let i = 0; i < 5; i++) await legacy.put(tag(i), new Uint8Array([1]));
+    await root.close();
+    const f = ReplayFilter.open({ path: dir, maxTagsPerEpoch: 1000 });
+    assert.deepEqual(f.knownEpochs(), [7]);
+    for (let i = 0; i < 5; i++) assert.equal(await f.admit(7, tag(i)), 'replay');
+    assert.equal(await f.admit(7, tag(5)), 'fresh');
+    assert.deepEqual(await f.pruneBefore(8), [7]);
+    await f.close();
+  });
+
+  it('refuses a per-epoch capacity its in-memory table cannot hold', () => {
+    assert.throws(() => ReplayFilter.open({ path: dir, maxTagsPerEpoch: MAX_TAGS_PER_EPOCH + 1 }), { name: 'AssertionError' });
   });
 
   it('rejects a tag that is not 32 bytes with AssertionError', () => {
