@@ -189,14 +189,25 @@ export class CipherState {
   decryptWithAd(ad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
     if (this.k === null) return Uint8Array.from(ciphertext);
     if (ciphertext.length < AEAD_TAG_BYTES) throw new AeadError();
-    if (this.n >= MAX_NONCE) throw new Error('cipher-state: nonce exhausted');
     const out = new Uint8Array(ciphertext.length - AEAD_TAG_BYTES);
+    this.decryptWithAdInto(ad, ciphertext, out);
+    return out;
+  }
+
+  /**
+   * DecryptWithAd(ad, ciphertext) written into `out` (ciphertext.length − 16 bytes), as
+   * decryptWithAd otherwise; `out` is zeroed when authentication fails. Requires a key.
+   */
+  decryptWithAdInto(ad: Uint8Array, ciphertext: Uint8Array, out: Uint8Array): void {
+    assert(this.k !== null, 'cipher-state: decryptWithAdInto needs a key');
+    if (ciphertext.length < AEAD_TAG_BYTES) throw new AeadError();
+    assertBytes('out', out, ciphertext.length - AEAD_TAG_BYTES);
+    if (this.n >= MAX_NONCE) throw new Error('cipher-state: nonce exhausted');
     if (!this.engine.open(out, this.k, nonceBytes(this.n, this.nonceBuf), ad, ciphertext)) {
       out.fill(0); // nothing unauthenticated leaves this function
       throw new AeadError();
     }
     this.n++;
-    return out;
   }
 
   /**

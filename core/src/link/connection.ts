@@ -7,6 +7,7 @@ import { commandBytesOf, FRAME_HEADER_BYTES, type LinkConfig } from './config.js
 import { CommandDecodeError, LinkError, type FrameRejectReason } from './errors.js';
 import type { LinkCloseReason, LinkMetrics, LinkRole } from './metrics.js';
 import type { StreamPort } from './stream-reader.js';
+import { Slab } from './slab.js';
 
 const EMPTY = new Uint8Array(0);
 /**
@@ -75,6 +76,8 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
   private rekeyTimer: NodeJS.Timeout | null = null;
   /** Zero-filled plaintext reused by send() (re-zeroed after each frame is sealed). */
   private readonly sendPlain: Uint8Array;
+  /** Received commands are decrypted into views of shared slabs (one allocation per several frames). */
+  private readonly recvSlab = new Slab();
   private corkedBytes = 0;
 
   constructor(init: LinkConnectionInit<P>) {
@@ -260,7 +263,9 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
       if (frame === null) break;
       let cmd: LinkCommand;
       try {
-        cmd = decodeCommand(this.recvCipher.decryptWithAd(EMPTY, frame.subarray(FRAME_HEADER_BYTES)));
+        const plaintext = this.recvSlab.take(this.commandBytes);
+        this.recvCipher.decryptWithAdInto(EMPTY, frame.subarray(FRAME_HEADER_BYTES), plaintext);
+        cmd = decodeCommand(plaintext);
       } catch (err) {
         if (err instanceof AeadError) this.reject('bad_mac', 'frame failed authentication');
         else if (err instanceof CommandDecodeError) this.reject(err.reason, err.message);

@@ -46,6 +46,7 @@ interface PeerState {
 
 export class PeerLinks {
   private readonly peers = new Map<string, PeerState>();
+  private readonly hexOf = new WeakMap<SignedDescriptor, { id: string; linkKeyHex: string }>();
   private closed = false;
 
   private readonly linkWaitMs: number;
@@ -99,9 +100,13 @@ export class PeerLinks {
   }
 
   private stateFor(peer: SignedDescriptor): PeerState {
-    const d = peer.descriptor;
-    const id = toHex(d.nodeId);
-    const linkKeyHex = toHex(d.linkKey);
+    // Descriptors are immutable and shared by every packet routed to them: hex their keys once.
+    let hex = this.hexOf.get(peer);
+    if (hex === undefined) {
+      hex = { id: toHex(peer.descriptor.nodeId), linkKeyHex: toHex(peer.descriptor.linkKey) };
+      this.hexOf.set(peer, hex);
+    }
+    const { id, linkKeyHex } = hex;
     let state = this.peers.get(id);
     if (state && state.linkKeyHex !== linkKeyHex) {
       // The peer's link key changed in the consensus: drop the old link.

@@ -44,6 +44,24 @@ describe('CipherState', () => {
     assert.equal(b.nonce, 0);
   });
 
+  it('opens into a caller buffer what decryptWithAd returns, and zeroes that buffer when the tag is wrong', () => {
+    const a = new CipherState();
+    const b = new CipherState();
+    a.initializeKey(key);
+    b.initializeKey(key);
+    const pt = Uint8Array.from({ length: 40 }, (_, i) => i + 1);
+    const out = new Uint8Array(40);
+    b.decryptWithAdInto(EMPTY, a.encryptWithAd(EMPTY, pt), out);
+    assert.deepEqual(out, pt);
+    const bad = a.encryptWithAd(EMPTY, pt);
+    bad[bad.length - 1] ^= 1;
+    out.fill(7);
+    assert.throws(() => b.decryptWithAdInto(EMPTY, bad, out), { name: 'AeadError' });
+    assert.ok(out.every((x) => x === 0));
+    assert.throws(() => b.decryptWithAdInto(EMPTY, a.encryptWithAd(EMPTY, pt), new Uint8Array(39)), { name: 'AssertionError' });
+    assert.throws(() => new CipherState().decryptWithAdInto(EMPTY, new Uint8Array(56), out), { name: 'AssertionError' });
+  });
+
   it('rejects a ciphertext shorter than the tag', () => {
     const c = new CipherState();
     c.initializeKey(key);
