@@ -156,6 +156,10 @@ function bad(message: string): CommandDecodeError {
   return new CommandDecodeError('bad_command', message);
 }
 
+function needBody(len: number, n: number, name: string): void {
+  if (len !== n) throw bad(`${name}: body must be ${n} bytes, got ${len}`);
+}
+
 /**
  * Decodes a (padded) command. Like Katzenpost's FromBytes: the reserved byte must be zero, the
  * body must fit, every padding byte must be zero; body sizes are checked per command.
@@ -174,27 +178,24 @@ export function decodeCommand(b: Uint8Array): LinkCommand {
   if (pad !== 0) throw bad('non-zero padding');
   const body = b.subarray(COMMAND_HEADER_BYTES, end);
   const o = COMMAND_HEADER_BYTES;
-  const need = (n: number, name: string): void => {
-    if (len !== n) throw bad(`${name}: body must be ${n} bytes, got ${len}`);
-  };
   switch (b[0]) {
     case CommandId.NoOp:
-      need(0, 'NoOp');
+      needBody(len, 0, 'NoOp');
       return { kind: 'NoOp' };
     case CommandId.Disconnect:
-      need(0, 'Disconnect');
+      needBody(len, 0, 'Disconnect');
       return { kind: 'Disconnect' };
     case CommandId.Rekey:
-      need(0, 'Rekey');
+      needBody(len, 0, 'Rekey');
       return { kind: 'Rekey' };
     case CommandId.SendPacket:
       if (len === 0) throw bad('SendPacket: empty packet');
       return { kind: 'SendPacket', packet: body };
     case CommandId.MessageDelivered:
-      need(4, 'MessageDelivered');
+      needBody(len, 4, 'MessageDelivered');
       return { kind: 'MessageDelivered', sequence: view.getUint32(o) };
     case CommandId.RetrieveMessage:
-      need(4, 'RetrieveMessage');
+      needBody(len, 4, 'RetrieveMessage');
       return { kind: 'RetrieveMessage', sequence: view.getUint32(o) };
     case CommandId.Message:
       if (len < 4 + SURB_ID_BYTES) throw bad('Message: body too short');
@@ -205,7 +206,7 @@ export function decodeCommand(b: Uint8Array): LinkCommand {
         payload: body.subarray(4 + SURB_ID_BYTES),
       };
     case CommandId.GetConsensus:
-      need(8, 'GetConsensus');
+      needBody(len, 8, 'GetConsensus');
       return { kind: 'GetConsensus', epoch: view.getBigUint64(o) };
     case CommandId.Consensus:
       if (len < 1) throw bad('Consensus: missing error code');

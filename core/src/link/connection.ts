@@ -78,6 +78,8 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
   private readonly sendPlain: Uint8Array;
   /** Received commands are decrypted into views of shared slabs (one allocation per several frames). */
   private readonly recvSlab = new Slab();
+  /** Frames are sealed into views of shared slabs too (the stream holds them until written). */
+  private readonly sendSlab = new Slab();
   private corkedBytes = 0;
 
   constructor(init: LinkConnectionInit<P>) {
@@ -144,14 +146,30 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
    * LinkError 'closed' or 'send_queue_full' (both counted) or 'command_too_large'.
    */
   send(cmd: LinkCommand): Promise<void> {
+    let status: 'below' | 'above';
+    try {
+      status = this.sendNow(cmd);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (status === 'below' || this.closedInfo !== null) return Promise.resolve();
+    return this.drainPromise();
+  }
+
+  /**
+   * send() without a promise, for callers that send many packets and ignore backpressure beyond
+   * the queue bound: 'below' / 'above' the transport's high-water mark after queueing the frame.
+   * Throws LinkError 'closed' or 'send_queue_full' (both counted) or 'command_too_large'.
+   */
+  sendNow(cmd: LinkCommand): 'below' | 'above' {
     if (this.closedInfo !== null || this.port.closed) {
       // (The stream may be gone while a paused link still holds undelivered frames.)
       this.metrics.sendDropped('closed');
-      return Promise.reject(new LinkError('closed', 'link is closed'));
+      throw new LinkError('closed', 'link is closed');
     }
     if (this.port.stream.writableLength + this.config.frameBytes > this.config.maxQueuedBytes) {
       this.metrics.sendDropped('send_queue_full');
-      return Promise.reject(new LinkError('send_queue_full', `send queue holds ${this.port.stream.writableLength} bytes`));
+      throw new LinkError('send_queue_full', `send queue holds ${this.port.stream.writableLength} bytes`);
     }
     const plaintext = this.sendPlain;
     let used: number;
@@ -159,14 +177,13 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
       used = encodeCommandInto(cmd, plaintext);
     } catch (err) {
       plaintext.fill(0);
-      return Promise.reject(err);
+      throw err;
     }
     // Lockstep rekey: the rekeyAfterFrames-th frame under a key is always Rekey.
     if (this.sentUnderKey >= this.config.rekeyAfterFrames - 1) this.writeRekey();
     const below = this.writeFrame(plaintext);
     plaintext.fill(0, 0, used); // back to all zeros (the padding) for the next command
-    if (below || this.closedInfo !== null) return Promise.resolve();
-    return this.drainPromise();
+    return below ? 'below' : 'above';
   }
 
   /** Stops delivering commands (the transport then pushes back on the peer). */
@@ -203,8 +220,9 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
 
   private writeFrame(plaintext: Uint8Array): boolean {
     const frameBytes = this.config.frameBytes;
-    const frame = Buffer.allocUnsafe(frameBytes);
-    frame.writeUInt16BE(frameBytes - FRAME_HEADER_BYTES, 0);
+    const frame = this.sendSlab.take(frameBytes);
+    frame[0] = (frameBytes - FRAME_HEADER_BYTES) >>> 8;
+    frame[1] = (frameBytes - FRAME_HEADER_BYTES) & 0xff;
     // Seal straight into the frame (ciphertext‖tag fills it: commandBytes + 16 = frameBytes - 2).
     this.sendCipher.encryptWithAdInto(EMPTY, plaintext, frame.subarray(FRAME_HEADER_BYTES));
     this.sentUnderKey++;

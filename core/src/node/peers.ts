@@ -135,7 +135,11 @@ export class PeerLinks {
   }
 
   private write(conn: LinkConnection<undefined>, packet: Uint8Array): void {
-    conn.send({ kind: 'SendPacket', packet }).catch(() => this.o.onDrop('link_down'));
+    try {
+      conn.sendNow({ kind: 'SendPacket', packet });
+    } catch {
+      this.o.onDrop('link_down');
+    }
   }
 
   private async dial(state: PeerState): Promise<void> {
