@@ -122,7 +122,7 @@ export async function benchNode(rates: number[], stepMs: number, meanDelayMs: nu
     loops: { enabled: false, windowMs: 60_000, warnBelowRatio: 0.5 },
     workers: { count: 0, maxQueued: 100_000 },
     log: { level: 'info' },
-  });
+  }, { built: true }); // the built daemon, as operators run it (`npm run bench` builds first)
   try {
     mix.start();
     await mix.waitLine('learned our mix layer', 60_000);

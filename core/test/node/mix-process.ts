@@ -1,5 +1,6 @@
-// Runs a mix node as a real child process (mix-node/src/bin.ts under tsx) and follows its JSON log
-// lines. Shared by the mix-node and provider system tests (real mixes, real links).
+// Runs a mix node as a real child process (mix-node/src/bin.ts under tsx, or the built
+// mix-node/dist/bin.js as operators run it) and follows its JSON log lines. Shared by the mix-node
+// and provider system tests (real mixes, real links) and the mix benchmark (built).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { waitFor } from './manual-timers.js';
 
 const BIN = fileURLToPath(new URL('../../../mix-node/src/bin.ts', import.meta.url));
+const BUILT_BIN = fileURLToPath(new URL('../../../mix-node/dist/bin.js', import.meta.url));
 
 export class MixProcess {
   readonly lines: Record<string, unknown>[] = [];
@@ -14,7 +16,12 @@ export class MixProcess {
   exitCode: number | null | undefined;
   stderr = '';
 
-  constructor(readonly dir: string, readonly config: Record<string, unknown>) {}
+  /** `built`: run mix-node/dist/bin.js (after `tsc -b`) instead of the TypeScript source. */
+  constructor(
+    readonly dir: string,
+    readonly config: Record<string, unknown>,
+    readonly options: { built?: boolean } = {},
+  ) {}
 
   start(): void {
     mkdirSync(this.dir, { recursive: true });
@@ -24,7 +31,8 @@ export class MixProcess {
     this.exitCode = undefined;
     // STRATA_MIX_NODE_ARGS: extra Node flags for the mix child (profiling: `--cpu-prof --cpu-prof-dir=DIR`).
     const extra = (process.env.STRATA_MIX_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-    const child = spawn(process.execPath, [...extra, '--import', 'tsx', '--conditions=strata-source', BIN, '--config', file], {
+    const entry = this.options.built === true ? [BUILT_BIN] : ['--import', 'tsx', '--conditions=strata-source', BIN];
+    const child = spawn(process.execPath, [...extra, ...entry, '--config', file], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
