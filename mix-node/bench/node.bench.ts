@@ -86,7 +86,7 @@ function threadCpu(pid: number | undefined): { main: number; others: number; byN
   }
 }
 
-export async function benchNode(rates: number[], stepMs: number, meanDelayMs: number): Promise<Record<string, unknown>[]> {
+export async function benchNode(rates: number[], stepMs: number, meanDelayMs: number, workerCount = availableParallelism()): Promise<Record<string, unknown>[]> {
   const dir = mkdtempSync(join(tmpdir(), 'strata-mix-bench-'));
   const out: Record<string, unknown>[] = [];
   const frameBytes = frameBytesForBody(g.packetLength);
@@ -120,7 +120,7 @@ export async function benchNode(rates: number[], stepMs: number, meanDelayMs: nu
     directory: { authorities: [{ url: authority.url, identityKey: toHex(authority.signer.publicKey) }], pollIntervalMs: 200 },
     epoch: { lengthMs: EPOCH_MS, genesisMs: 0, graceMs: 60_000 },
     loops: { enabled: false, windowMs: 60_000, warnBelowRatio: 0.5 },
-    workers: { count: 0, maxQueued: 100_000 },
+    workers: { count: workerCount, maxQueued: 100_000 },
     log: { level: 'info' },
   }, { built: true }); // the built daemon, as operators run it (`npm run bench` builds first)
   try {
@@ -222,7 +222,7 @@ export async function benchNode(rates: number[], stepMs: number, meanDelayMs: nu
         generator_cpu_us_per_packet: Number(((generatorCpu.user + generatorCpu.system) / n).toFixed(1)),
         lateness_p50_ms: Number((histogramQuantile(buckets, 0.5) * 1000).toFixed(2)),
         lateness_p99_ms: Number((histogramQuantile(buckets, 0.99) * 1000).toFixed(2)),
-        workers: availableParallelism(),
+        workers: workerCount,
         mean_delay_ms: meanDelayMs,
       });
     }

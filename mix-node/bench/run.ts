@@ -1,6 +1,7 @@
 // `npm run bench -w @strata/mix-node`: JSON lines. Options via environment:
 // BENCH_RATES (packets/s steps, default 1000,2000,4000,6000), BENCH_STEP_MS (default 1500),
-// BENCH_SKIP_NODE=1 to skip the multi-process run, BENCH_ONLY_NODE=1 to run only that.
+// BENCH_SKIP_NODE=1 to skip the multi-process run, BENCH_ONLY_NODE=1 to run only that,
+// BENCH_WORKERS (the mix's unwrap workers in that run; default one per core).
 import { availableParallelism } from 'node:os';
 import { benchEngine } from './engine.bench.js';
 import { benchNode } from './node.bench.js';
@@ -16,5 +17,6 @@ if (process.env.BENCH_ONLY_NODE !== '1') {
 }
 if (process.env.BENCH_SKIP_NODE !== '1') {
   const rates = (process.env.BENCH_RATES ?? '1000,2000,4000,6000').split(',').map(Number);
-  for (const r of await benchNode(rates, Number(process.env.BENCH_STEP_MS ?? 1500), 20)) print(r);
+  const workers = Number(process.env.BENCH_WORKERS ?? availableParallelism());
+  for (const r of await benchNode(rates, Number(process.env.BENCH_STEP_MS ?? 1500), 20, workers)) print(r);
 }

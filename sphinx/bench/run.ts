@@ -1,5 +1,7 @@
 // npm run bench -w sphinx-packet-ts: one JSON line per figure, medians, both backends.
-// {"name","backend","us_per_op","ops_per_s"}; portable runs fewer iterations.
+// {"name","backend","us_per_op","ops_per_s"}; portable runs fewer iterations. Figures named *_cpu
+// are process CPU time per op over a long loop (process.cpuUsage: every thread, so V8's GC helper
+// threads count too), not wall-clock medians: they show what an allocation costs beyond the loop.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
@@ -11,6 +13,8 @@ import {
   portableBackend,
   prepareNodeKey,
   unwrapPacket,
+  unwrapPacketInto,
+  createUnwrapScratch,
   type Command,
   type CryptoBackend,
   type PathHop,
@@ -35,6 +39,16 @@ export function measure(name: string, backend: string, fn: () => void, samples: 
   }
   times.sort((a, b) => a - b);
   const us = times[times.length >> 1];
+  return { name, backend, us_per_op: Math.round(us * 10) / 10, ops_per_s: Math.round(1e6 / us) };
+}
+
+/** Process CPU µs per call (all threads, GC helpers included) over `n` calls, after a warm-up. */
+export function measureCpu(name: string, backend: string, fn: () => void, n: number): Figure {
+  for (let i = 0; i < Math.max(3, n / 10); i++) fn();
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) fn();
+  const c = process.cpuUsage(c0);
+  const us = (c.user + c.system) / n;
   return { name, backend, us_per_op: Math.round(us * 10) / 10, ops_per_s: Math.round(1e6 / us) };
 }
 
@@ -64,6 +78,14 @@ export function benchSphinx(backend: CryptoBackend, scale: number, label: string
     for (let i = 0; i < g.nrHops - 1; i++) packets.push(unwrapPacket(g, nodes[i].key, packets[i]).packet!);
     out.push(measure(`create_packet_5hop${suffix}`, b, () => createPacket(g, path, payload, { backend }), Math.ceil(60 * scale)));
     out.push(measure(`unwrap_forward_hop${suffix}`, b, () => unwrapPacket(g, nodes[0].key, packets[0]), Math.ceil(400 * scale), 5));
+    const scratch = createUnwrapScratch(g);
+    const next = new Uint8Array(g.packetLength);
+    const into = () => unwrapPacketInto(g, nodes[0].key, packets[0], next, scratch);
+    out.push(measure(`unwrap_forward_hop_into${suffix}`, b, into, Math.ceil(400 * scale), 5));
+    if (g.kind === 'nike') {
+      out.push(measureCpu('unwrap_forward_hop_cpu', b, () => unwrapPacket(g, nodes[0].key, packets[0]), Math.ceil(3000 * scale)));
+      out.push(measureCpu('unwrap_forward_hop_into_cpu', b, into, Math.ceil(3000 * scale)));
+    }
     out.push(measure(`unwrap_final_hop${suffix}`, b, () => unwrapPacket(g, nodes[4].key, packets[4]), Math.ceil(400 * scale), 5));
     const s = fixture(g, backend, true);
     out.push(measure(`surb_create_5hop${suffix}`, b, () => createSurb(g, s.path, { backend }), Math.ceil(60 * scale)));

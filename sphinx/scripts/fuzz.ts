@@ -1,4 +1,5 @@
 // npm run fuzz -w sphinx-packet-ts [-- --seed S --max-seconds T --cases N --target sphinx_unwrap]
+// (targets: sphinx_unwrap, sphinx_unwrap_into, sphinx_packet_from_surb, sphinx_decrypt_surb_payload, sphinx_commands)
 // Feeds random and mutated packets (and SURBs, reply bodies, command blocks) to the decoders and
 // asserts that each gives a well-formed result or an InvalidPacketError, never anything else.
 // The campaign runner (seeding, time box, watchdog, summary lines) is test/fuzz/campaign.ts.
@@ -13,6 +14,8 @@ import {
   prepareNodeKey,
   publicKeyFromPrivate,
   unwrapPacket,
+  unwrapPacketInto,
+  createUnwrapScratch,
   type Command,
   type NodePrivateKey,
   type PathHop,
@@ -26,6 +29,9 @@ interface Corpus {
   surb: Uint8Array;
   surbKeys: Uint8Array;
   replyBody: Uint8Array;
+  /** One scratch and one output buffer for the corpus's whole campaign, as a mix worker keeps them. */
+  scratch: ReturnType<typeof createUnwrapScratch>;
+  out: Uint8Array;
 }
 
 function corpus(rnd: Rng, g: Geometry): Corpus {
@@ -43,7 +49,7 @@ function corpus(rnd: Rng, g: Geometry): Corpus {
   let p = packetFromSurb(g, s.surb, random(g.forwardPayloadLength)).packet;
   for (let i = 0; i < g.nrHops - 1; i++) p = unwrapPacket(g, keys[i], p).packet!;
   const replyBody = unwrapPacket(g, keys[g.nrHops - 1], p).payload!;
-  return { g, keys, arriving, surb: s.surb, surbKeys: s.surbKeys, replyBody };
+  return { g, keys, arriving, surb: s.surb, surbKeys: s.surbKeys, replyBody, scratch: createUnwrapScratch(g), out: new Uint8Array(g.packetLength) };
 }
 
 const LOW_ORDER = [
@@ -60,6 +66,22 @@ const setup = (rnd: Rng): Corpus[] => [
 ];
 const expected = typedErrors('InvalidPacketError');
 
+/** A hostile packet for hop `hop` of corpus c: mutated, random, replayed or with a low-order element. */
+function hostilePacket(c: Corpus, hop: number, rnd: Rng): Uint8Array {
+  const { g } = c;
+  let p: Uint8Array;
+  const strategy = rnd.int(16);
+  if (strategy < 12) p = mutateBytes(rnd, c.arriving[hop]);
+  else if (strategy < 14) {
+    p = rnd.bytes(rnd.chance(0.5) ? g.packetLength : rnd.int(2 * g.packetLength));
+    if (rnd.chance(0.5)) p.fill(0, 0, Math.min(2, p.length)); // pass the version check half the time
+  } else {
+    p = c.arriving[hop].slice(); // replayed as is, or with a low-order group element
+    if (rnd.chance(0.5)) p.set(rnd.pick(LOW_ORDER), 2);
+  }
+  return p;
+}
+
 const unwrap: FuzzTarget<Corpus[]> = {
   name: 'sphinx_unwrap',
   setup,
@@ -68,19 +90,42 @@ const unwrap: FuzzTarget<Corpus[]> = {
     const c = rnd.pick(corpora);
     const { g } = c;
     const hop = rnd.int(g.nrHops);
-    let p: Uint8Array;
-    const strategy = rnd.int(16);
-    if (strategy < 12) p = mutateBytes(rnd, c.arriving[hop]);
-    else if (strategy < 14) {
-      p = rnd.bytes(rnd.chance(0.5) ? g.packetLength : rnd.int(2 * g.packetLength));
-      if (rnd.chance(0.5)) p.fill(0, 0, Math.min(2, p.length)); // pass the version check half the time
-    } else {
-      p = c.arriving[hop].slice(); // replayed as is, or with a low-order group element
-      if (rnd.chance(0.5)) p.set(rnd.pick(LOW_ORDER), 2);
-    }
+    const p = hostilePacket(c, hop, rnd);
     recordInput(p);
     const r = unwrapPacket(g, c.keys[hop], p);
     invariant(r.packet ? r.packet.length === g.packetLength : r.payload !== null, 'inconsistent unwrap result');
+  },
+};
+
+/** Outcome of one unwrap: a comparable string (error name and reason, or the result bytes) and the error. */
+function outcome(fn: () => { replayTag: Uint8Array; nextHop: Uint8Array | null; packet: Uint8Array | null; payload: Uint8Array | null; delayMs: number | null }): { key: string; error: unknown } {
+  try {
+    const r = fn();
+    const hex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString('hex') : '-');
+    return { key: `ok ${hex(r.replayTag)} ${hex(r.nextHop)} ${hex(r.packet)} ${hex(r.payload)} ${r.delayMs}`, error: null };
+  } catch (e) {
+    return { key: `${(e as Error).name}:${(e as { reason?: string }).reason}`, error: e };
+  }
+}
+
+// Differential: unwrapPacketInto with one scratch and one out reused across every hostile case
+// must give exactly unwrapPacket's outcome (no state leaks between packets through the scratch).
+const unwrapInto: FuzzTarget<Corpus[]> = {
+  name: 'sphinx_unwrap_into',
+  setup,
+  expected,
+  run(corpora, rnd) {
+    const c = rnd.pick(corpora);
+    const { g } = c;
+    const hop = rnd.int(g.nrHops);
+    const p = hostilePacket(c, hop, rnd);
+    recordInput(p);
+    const into = outcome(() => {
+      const r = unwrapPacketInto(g, c.keys[hop], p, c.out, c.scratch);
+      return { ...r, packet: r.forwarded ? c.out : null };
+    });
+    invariant(into.key === outcome(() => unwrapPacket(g, c.keys[hop], p)).key, 'unwrapPacketInto and unwrapPacket disagree');
+    if (into.error) throw into.error; // counted by reason like sphinx_unwrap's
   },
 };
 
@@ -121,4 +166,4 @@ const commands: FuzzTarget<Corpus[]> = {
   },
 };
 
-await runFuzzMain(import.meta.filename, [unwrap, surb, reply, commands] as FuzzTarget<never>[]);
+await runFuzzMain(import.meta.filename, [unwrap, unwrapInto, surb, reply, commands] as FuzzTarget<never>[]);

@@ -12,11 +12,12 @@ import {
   randomFillSync,
   KeyObject,
 } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import { assertBytes, assertInt } from './assert.js';
-import { checkHkdfArgs, checkKeyBytes, checkStreamArgs, type CryptoBackend, type PointKey, type ScalarKey } from './backend.js';
+import { checkHkdfArgs, checkKeyBytes, checkOut, checkStreamArgs, checkStreamIntoArgs, type CryptoBackend, type PointKey, type ScalarKey } from './backend.js';
 import { makeSodiumX25519, type SodiumNative, type SodiumX25519 } from './backend-sodium.js';
-import { ctIsZero } from './bytes.js';
+import { ctEqual, ctIsZero } from './bytes.js';
 import { InvalidPacketError, SphinxArgumentError, SphinxError } from './errors.js';
 import { isLowOrderPoint } from './x25519-low-order.js';
 
@@ -56,6 +57,12 @@ class NativeBackend implements CryptoBackend {
       this.x25519Base = sodium.x25519Base;
       this.chacha20Keystream32 = sodium.chacha20Keystream32;
       this.hkdfExpandSha256 = sodium.hkdfExpandSha256;
+      this.x25519Into = sodium.x25519Into;
+      this.x25519RawInto = sodium.x25519RawInto;
+      this.hkdfExpandSha256Into = sodium.hkdfExpandSha256Into;
+      this.hmacSha256Into = sodium.hmacSha256Into;
+      this.chacha20Keystream32Into = sodium.chacha20Keystream32Into;
+      if (sodium.sha512_256Into) this.sha512_256Into = sodium.sha512_256Into;
     }
     Object.freeze(this);
   }
@@ -139,7 +146,7 @@ class NativeBackend implements CryptoBackend {
 
   sha512_256(data: Uint8Array): Uint8Array {
     assertBytes(data, 'data');
-    return view(createHash('sha512-256').update(data).digest());
+    return view(sha512_256Buffer(data));
   }
 
   aes256Ctr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
@@ -152,7 +159,73 @@ class NativeBackend implements CryptoBackend {
     // node's 16-byte ChaCha20 IV = 32-bit LE counter || 96-bit nonce; all zero (see portable).
     return view(createCipheriv('chacha20', key, ZERO_IV_16).update(ZERO_32));
   }
+
+  // Into forms (libsodium's replace the X25519, HKDF, HMAC and ChaCha20 ones when it loads).
+  x25519Into(k: ScalarKey, u: Uint8Array, out: Uint8Array): void {
+    checkOut(out, 32);
+    out.set(this.x25519(k, importPointOnce(this, u)));
+  }
+
+  x25519RawInto(scalar: Uint8Array, u: Uint8Array, out: Uint8Array): void {
+    checkOut(out, 32);
+    out.set(this.x25519(this.importScalar(scalar), importPointOnce(this, u)));
+  }
+
+  hkdfExpandSha256Into(prk: Uint8Array, info: Uint8Array, out: Uint8Array): void {
+    checkOut(out);
+    out.set(this.hkdfExpandSha256(prk, info, out.length));
+  }
+
+  hmacSha256Into(key: Uint8Array, data: Uint8Array, out: Uint8Array): void {
+    assertBytes(key, 'key');
+    assertBytes(data, 'data');
+    checkOut(out, 32);
+    out.set(createHmac('sha256', key).update(data).digest());
+  }
+
+  sha512_256Into(data: Uint8Array, out: Uint8Array): void {
+    assertBytes(data, 'data');
+    checkOut(out, 32);
+    out.set(sha512_256Buffer(data));
+  }
+
+  aes256CtrInto(key: Uint8Array, iv: Uint8Array, data: Uint8Array, out: Uint8Array): void {
+    checkStreamIntoArgs(key, iv, data, out);
+    // node:crypto has no update-into; the copy is cheap next to the Cipheriv object.
+    out.set(createCipheriv('aes-256-ctr', key, iv).update(data));
+  }
+
+  chacha20Keystream32Into(key: Uint8Array, out: Uint8Array): void {
+    checkOut(out, 32);
+    out.set(this.chacha20Keystream32(key));
+  }
 }
+
+/**
+ * The OpenSSL X25519 path imports a point as a KeyObject (a JWK import, ~6 µs). A forward hop
+ * multiplies the same alpha twice (shared secret, then blinding), so the last imported point is
+ * kept: a public value only (alpha is on the wire), compared in full before reuse, never a key.
+ */
+const lastPointBytes = new Uint8Array(32);
+let lastPoint: PointKey | null = null;
+function importPointOnce(backend: CryptoBackend, u: Uint8Array): PointKey {
+  checkKeyBytes(u, 'point');
+  if (lastPoint !== null && ctEqual(u, lastPointBytes)) return lastPoint;
+  const p = backend.importPoint(u); // low-order check and import
+  lastPointBytes.set(u);
+  lastPoint = p;
+  return p;
+}
+
+/**
+ * SHA-512/256 with node's one-shot crypto.hash (Node ≥ 20.12: no Hash object to create and collect),
+ * else createHash.
+ */
+const oneShotHash = (nodeCrypto as { hash?: typeof nodeCrypto.hash }).hash;
+const sha512_256Buffer: (data: Uint8Array) => Buffer =
+  typeof oneShotHash === 'function'
+    ? (data) => oneShotHash('sha512-256', data, 'buffer')
+    : (data) => createHash('sha512-256').update(data).digest();
 
 let sodiumX25519: SodiumX25519 | null | undefined;
 

@@ -8,7 +8,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512_256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { assertBytes, assertInt } from './assert.js';
-import { checkHkdfArgs, checkKeyBytes, checkStreamArgs, type CryptoBackend, type PointKey, type ScalarKey } from './backend.js';
+import { checkHkdfArgs, checkKeyBytes, checkOut, checkStreamArgs, checkStreamIntoArgs, type CryptoBackend, type PointKey, type ScalarKey } from './backend.js';
 import { copyBytes, ctIsZero } from './bytes.js';
 import { InvalidPacketError, SphinxArgumentError } from './errors.js';
 import { isLowOrderPoint } from './x25519-low-order.js';
@@ -102,6 +102,42 @@ class PortableBackend implements CryptoBackend {
     // IETF ChaCha20 with a zero 12-byte nonce and counter 0 gives the same first block as the
     // original 8-byte-nonce construction Katzenpost's deterministic RNG uses.
     return chacha20(key, ZERO_NONCE_12, ZERO_32);
+  }
+
+  // Into forms: @noble allocates its results; these copy them (correctness, not speed).
+  x25519Into(k: ScalarKey, u: Uint8Array, out: Uint8Array): void {
+    checkOut(out, 32);
+    out.set(this.x25519(k, this.importPoint(u)));
+  }
+
+  x25519RawInto(scalar: Uint8Array, u: Uint8Array, out: Uint8Array): void {
+    checkOut(out, 32);
+    out.set(this.x25519(this.importScalar(scalar), this.importPoint(u)));
+  }
+
+  hkdfExpandSha256Into(prk: Uint8Array, info: Uint8Array, out: Uint8Array): void {
+    checkOut(out);
+    out.set(this.hkdfExpandSha256(prk, info, out.length));
+  }
+
+  hmacSha256Into(key: Uint8Array, data: Uint8Array, out: Uint8Array): void {
+    checkOut(out, 32);
+    out.set(this.hmacSha256(key, data));
+  }
+
+  sha512_256Into(data: Uint8Array, out: Uint8Array): void {
+    checkOut(out, 32);
+    out.set(this.sha512_256(data));
+  }
+
+  aes256CtrInto(key: Uint8Array, iv: Uint8Array, data: Uint8Array, out: Uint8Array): void {
+    checkStreamIntoArgs(key, iv, data, out);
+    out.set(ctr(key, iv).encrypt(data));
+  }
+
+  chacha20Keystream32Into(key: Uint8Array, out: Uint8Array): void {
+    checkOut(out, 32);
+    out.set(this.chacha20Keystream32(key));
   }
 }
 

@@ -5,13 +5,15 @@ import { bytesEqual, concatBytes, fromHex, toHex } from './bytes.js';
 import { decodeCommands, encodeCommands, type Command } from './commands.js';
 import { NODE_ID_LENGTH, PAYLOAD_TAG_LENGTH, RECIPIENT_ID_LENGTH, SPRP_KEY_MATERIAL_LENGTH, SURB_ID_LENGTH } from './constants.js';
 import { defaultBackend } from './default-backend.js';
-import { SphinxError } from './errors.js';
+import { SphinxArgumentError, SphinxError } from './errors.js';
 import { Geometry, geometryFromHeaderLength, MAX_HOPS, MAX_USER_FORWARD_PAYLOAD_BYTES } from './geometry.js';
 import { generateNodeKeyPair, prepareNodeKey, publicKeyFromPrivate } from './node-key.js';
 import { createPacket } from './packet.js';
 import type { PathHop } from './path.js';
 import { createSurb, decryptSurbPayload, packetFromSurb } from './surb.js';
-import { unwrapPacket } from './unwrap.js';
+import { unwrapPacket, unwrapPacketInto, type UnwrapResult } from './unwrap.js';
+import { createUnwrapScratch } from './unwrap-scratch.js';
+import type { NodePrivateKey } from './node-key.js';
 
 export interface VectorNode {
   ID: string;
@@ -98,11 +100,34 @@ export function geometryOfTest(t: VectorTest): Geometry | null {
   return g;
 }
 
+/** Which unwrap entry point a vector check drives (both share one implementation; both are checked). */
+export type UnwrapApi = 'unwrapPacket' | 'unwrapPacketInto';
+
+type HopUnwrap = (key: NodePrivateKey, packet: Uint8Array) => UnwrapResult;
+
+function assertUnwrapApi(api: unknown): asserts api is UnwrapApi {
+  if (api !== 'unwrapPacket' && api !== 'unwrapPacketInto') throw new SphinxArgumentError('api', "must be 'unwrapPacket' or 'unwrapPacketInto'");
+}
+
+/** unwrapPacketInto as a mix worker uses it: one scratch, two output buffers in turn (pre-filled with junk). */
+function intoUnwrap(g: Geometry): HopUnwrap {
+  const scratch = createUnwrapScratch(g);
+  const outs = [new Uint8Array(g.packetLength).fill(0xa5), new Uint8Array(g.packetLength).fill(0x5a)];
+  let turn = 0;
+  return (key, packet) => {
+    const out = outs[turn];
+    turn ^= 1;
+    const r = unwrapPacketInto(g, key, packet, out, scratch);
+    return { ...r, packet: r.forwarded ? out : null };
+  };
+}
+
 /**
  * Verifies one test: every hop's unwrap (next packet, next hop id, commands), the final payload,
  * and for SURB tests the reply packet re-created from Surb + Payload and the SurbKeys decryption.
  */
-export function checkVectorTest(t: VectorTest, index: number, backend: CryptoBackend = defaultBackend()): VectorCheck {
+export function checkVectorTest(t: VectorTest, index: number, backend: CryptoBackend = defaultBackend(), api: UnwrapApi = 'unwrapPacket'): VectorCheck {
+  assertUnwrapApi(api);
   const failures: string[] = [];
   const hops = t.Path.length;
   const surb = t.Surb.length > 0;
@@ -126,8 +151,9 @@ export function checkVectorTest(t: VectorTest, index: number, backend: CryptoBac
     }
     const payload = fromHex(t.Payload);
     let packet = fromHex(t.Packets[0]);
+    const unwrapHop: HopUnwrap = api === 'unwrapPacketInto' ? intoUnwrap(g) : (key, p) => unwrapPacket(g, key, p);
     for (let i = 0; i < hops; i++) {
-      const r = unwrapPacket(g, prepareNodeKey(fromHex(t.Nodes[i].PrivateKey), backend), packet);
+      const r = unwrapHop(prepareNodeKey(fromHex(t.Nodes[i].PrivateKey), backend), packet);
       const own = r.commands.filter((c) => c.type !== 'nextNodeHop');
       const want = concatBytes(...t.Path[i].Commands.map(fromHex));
       if (!bytesEqual(encodeCommands(own), want)) failures.push(`hop ${i}: commands differ`);
@@ -270,7 +296,8 @@ export function checkCommandsVector(v: CommandsVector): VectorCheck[] {
 }
 
 /** Checks a whole vector file's text (Sphinx test array or the commands object). */
-export function checkVectorFile(text: string, backend: CryptoBackend = defaultBackend()): VectorCheck[] {
+export function checkVectorFile(text: string, backend: CryptoBackend = defaultBackend(), api: UnwrapApi = 'unwrapPacket'): VectorCheck[] {
+  assertUnwrapApi(api);
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -278,5 +305,5 @@ export function checkVectorFile(text: string, backend: CryptoBackend = defaultBa
     throw new SphinxError('not valid JSON');
   }
   if (isCommandsVector(data)) return checkCommandsVector(data);
-  return parseVectorData(data).map((t, i) => checkVectorTest(t, i, backend));
+  return parseVectorData(data).map((t, i) => checkVectorTest(t, i, backend, api));
 }

@@ -54,6 +54,32 @@ for (const backend of ALL_BACKENDS) {
     it('hashes with SHA-512/256 (hash_sha512_256 vectors)', () => {
       for (const v of sha) assert.equal(toHex(backend.sha512_256(hex(v.input_hex))), v.output_hex);
     });
+    it('passes the primitive vectors through the Into forms too', () => {
+      const out = new Uint8Array(32);
+      for (const v of sha) {
+        backend.sha512_256Into(hex(v.input_hex), out);
+        assert.equal(toHex(out), v.output_hex);
+      }
+      for (const v of mac) {
+        backend.hmacSha256Into(hex(v.key_hex), hex(v.msg_hex), out);
+        assert.equal(toHex(out), v.mac_hex);
+      }
+      for (const v of kdf) {
+        const okm = new Uint8Array(160);
+        backend.hkdfExpandSha256Into(hex(v.ikm_hex), KDF_INFO, okm);
+        assert.equal(toHex(okm.subarray(128, 160)), v.blinding_factor_seed_hex);
+        assert.equal(toHex(okm.subarray(0, 32)), v.header_mac_hex);
+      }
+      for (const v of aes) {
+        const stream = new Uint8Array(v.length);
+        backend.aes256CtrInto(hex(v.key_hex), hex(v.iv_hex), new Uint8Array(v.length), stream);
+        assert.equal(toHex(stream), v.keystream_hex);
+      }
+      for (const v of chacha) {
+        backend.chacha20Keystream32Into(hex(v.key_hex), out);
+        assert.equal(toHex(out), v.keystream_hex.slice(0, 64));
+      }
+    });
     it('computes the full 32-byte HMAC-SHA256 (mac_hmac_sha256 vectors)', () => {
       for (const v of mac) assert.equal(toHex(backend.hmacSha256(hex(v.key_hex), hex(v.msg_hex))), v.mac_hex);
     });
@@ -189,6 +215,72 @@ describe('native backend X25519 engines', () => {
     const sodium = createRequire(import.meta.url)('sodium-native') as { crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void };
     for (const u of LOW_ORDER) assert.throws(() => sodium.crypto_scalarmult(new Uint8Array(32), new Uint8Array(32).fill(3), hex(u)));
   });
+});
+
+describe('backend Into forms', () => {
+  for (const b of ALL_BACKENDS) {
+    it(`write exactly what the allocating forms return (${label(b)})`, () => {
+      const r = seededRandom(60);
+      for (let i = 0; i < 8; i++) {
+        const key = r(32);
+        const data = r(i * 97);
+        const iv = r(16);
+        const u = b.x25519Base(b.importScalar(r(32)));
+        const out32 = new Uint8Array(32).fill(0xee);
+        b.x25519Into(b.importScalar(key), u, out32);
+        assert.equal(toHex(out32), toHex(b.x25519(b.importScalar(key), b.importPoint(u))));
+        b.x25519RawInto(key, u, out32);
+        assert.equal(toHex(out32), toHex(b.x25519(b.importScalar(key), b.importPoint(u))));
+        const okm = new Uint8Array(1 + i * 41).fill(0xee);
+        b.hkdfExpandSha256Into(key, data, okm);
+        assert.equal(toHex(okm), toHex(b.hkdfExpandSha256(key, data, okm.length)));
+        const macKey = i === 7 ? r(100) : key; // a key longer than one SHA-256 block too
+        b.hmacSha256Into(macKey, data, out32);
+        assert.equal(toHex(out32), toHex(b.hmacSha256(macKey, data)));
+        b.sha512_256Into(data, out32);
+        assert.equal(toHex(out32), toHex(b.sha512_256(data)));
+        const stream = new Uint8Array(data.length).fill(0xee);
+        b.aes256CtrInto(key, iv, data, stream);
+        assert.equal(toHex(stream), toHex(b.aes256Ctr(key, iv, data)));
+        b.chacha20Keystream32Into(key, out32);
+        assert.equal(toHex(out32), toHex(b.chacha20Keystream32(key)));
+      }
+    });
+
+    it(`compute HMAC-SHA256 into out for short, block-sized, long and huge keys and messages (${label(b)})`, () => {
+      const r = seededRandom(61);
+      const out = new Uint8Array(32);
+      for (const [k, n] of [[32, 0], [64, 444], [65, 1000], [200, 20 * 1024]]) {
+        const key = r(k);
+        const data = r(n);
+        b.hmacSha256Into(key, data, out);
+        assert.equal(toHex(out), toHex(portableBackend().hmacSha256(key, data)), `key ${k} B, data ${n} B`);
+      }
+    });
+
+    it(`refuse a wrong-sized or overlapping out with SphinxArgumentError (${label(b)})`, () => {
+      const bad = (fn: () => unknown) => assert.throws(fn, { name: 'SphinxArgumentError', path: 'out' });
+      const key = new Uint8Array(32).fill(1);
+      const u = b.x25519Base(b.importScalar(new Uint8Array(32).fill(2)));
+      bad(() => b.x25519Into(b.importScalar(key), u, new Uint8Array(31)));
+      bad(() => b.x25519RawInto(key, u, new Uint8Array(33)));
+      bad(() => b.hkdfExpandSha256Into(key, key, [] as unknown as Uint8Array));
+      bad(() => b.hmacSha256Into(key, key, new Uint8Array(16)));
+      bad(() => b.sha512_256Into(key, new Uint8Array(64)));
+      bad(() => b.chacha20Keystream32Into(key, new Uint8Array(0)));
+      bad(() => b.aes256CtrInto(key, new Uint8Array(16), new Uint8Array(64), new Uint8Array(63)));
+      const buf = new Uint8Array(96);
+      bad(() => b.aes256CtrInto(key, new Uint8Array(16), buf.subarray(0, 64), buf.subarray(32, 96)));
+    });
+
+    it(`reject low-order points in x25519Into and x25519RawInto with reason key (${label(b)})`, () => {
+      const k = b.importScalar(new Uint8Array(32).fill(7));
+      for (const u of LOW_ORDER) {
+        expectKeyError(() => b.x25519Into(k, hex(u), new Uint8Array(32)));
+        expectKeyError(() => b.x25519RawInto(new Uint8Array(32).fill(7), hex(u), new Uint8Array(32)));
+      }
+    });
+  }
 });
 
 describe('backend argument checks', () => {

@@ -10,7 +10,11 @@ import {
   portableBackend,
   prepareNodeKey,
   unwrapPacket,
+  unwrapPacketInto,
+  createUnwrapScratch,
+  type CryptoBackend,
   type PathHop,
+  type UnwrapScratch,
 } from '../src/index.js';
 import { createHeader } from '../src/header.js';
 import { flipBit, hex, loadJson, makeNodes, makePath, seededRandom, toHex } from './helpers.js';
@@ -215,5 +219,131 @@ describe('unwrapPacket', () => {
     } catch (e) {
       assert.ok(!inspect(e).includes(toHex(arriving[0].subarray(2, 34))));
     }
+  });
+});
+
+describe('unwrapPacketInto', () => {
+  const engines: [string, CryptoBackend][] = [['native', nativeBackend()], ['native openssl', nativeBackend('openssl')], ['portable', portableBackend()]];
+
+  for (const [name, backend] of engines) {
+    it(`writes every hop of a 5-hop chain byte for byte as unwrapPacket returns it, with one scratch (${name})`, () => {
+      const r = seededRandom(70);
+      const nodes = makeNodes(5, r, backend);
+      const keys = nodes.map((n) => prepareNodeKey(n.privateKey, backend));
+      const packet0 = createPacket(g, makePath(nodes, r, true), r(g.forwardPayloadLength), { random: r, backend });
+      const scratch = createUnwrapScratch(g);
+      const outs = [new Uint8Array(g.packetLength).fill(0xa5), new Uint8Array(g.packetLength).fill(0x5a)];
+      let packet = packet0;
+      for (let i = 0; i < 5; i++) {
+        const want = unwrapPacket(g, keys[i], packet);
+        const out = outs[i & 1];
+        const before = toHex(out);
+        const got = unwrapPacketInto(g, keys[i], packet, out, scratch);
+        assert.equal(toHex(got.replayTag), toHex(want.replayTag));
+        assert.deepEqual(got.commands, want.commands);
+        assert.deepEqual([got.nextHop, got.surbId, got.recipient, got.delayMs, got.payload], [want.nextHop, want.surbId, want.recipient, want.delayMs, want.payload]);
+        assert.equal(got.forwarded, want.packet !== null);
+        if (i < 4) {
+          assert.equal(toHex(out), toHex(want.packet!));
+          packet = out;
+        } else {
+          assert.equal(toHex(out), before, 'a terminal hop leaves out untouched');
+        }
+      }
+    });
+  }
+
+  it('throws the same errors as unwrapPacket for flipped header bits and keeps working afterwards', () => {
+    const { keys, arriving } = fiveHopChain(71);
+    const scratch = createUnwrapScratch(g);
+    const out = new Uint8Array(g.packetLength);
+    for (let bit = 0; bit < g.headerLength * 8; bit += 13) {
+      const bad = flipBit(arriving[1], bit);
+      let want = '';
+      try {
+        unwrapPacket(g, keys[1], bad);
+      } catch (e) {
+        want = `${(e as Error).name} ${(e as { reason?: string }).reason}`;
+      }
+      assert.notEqual(want, '');
+      assert.throws(() => unwrapPacketInto(g, keys[1], bad, out, scratch), (e: Error & { reason?: string }) => `${e.name} ${e.reason}` === want);
+    }
+    unwrapPacketInto(g, keys[1], arriving[1], out, scratch);
+    assert.equal(toHex(out), toHex(arriving[2]));
+  });
+
+  it('gives a typed error and nothing else for garbage packets', () => {
+    const key = prepareNodeKey(seededRandom(72)(32));
+    const scratch = createUnwrapScratch(g);
+    const out = new Uint8Array(g.packetLength);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 4000 }), (packet) => {
+        expectInvalid(() => unwrapPacketInto(g, key, packet, out, scratch), ['length', 'version', 'mac', 'key']);
+      }),
+      { seed: 73, numRuns: 200 },
+    );
+  });
+
+  it('leaves no key material in the scratch after a forward hop, a terminal hop or a failure', () => {
+    const { keys, arriving } = fiveHopChain(74);
+    const scratch = createUnwrapScratch(g);
+    const out = new Uint8Array(g.packetLength);
+    const clean = () => {
+      for (const b of [scratch.secret, scratch.okm, scratch.blindingScalar]) assert.ok(b.every((x) => x === 0));
+    };
+    unwrapPacketInto(g, keys[0], arriving[0], out, scratch);
+    clean();
+    unwrapPacketInto(g, keys[4], arriving[4], out, scratch);
+    clean();
+    assert.throws(() => unwrapPacketInto(g, keys[0], flipBit(arriving[0], 3000), out, scratch), { name: 'InvalidPacketError' });
+    clean();
+  });
+
+  it('refuses an out of the wrong size, an out that overlaps the packet and a foreign scratch with SphinxArgumentError', () => {
+    const { keys, arriving } = fiveHopChain(75);
+    const scratch = createUnwrapScratch(g);
+    const arg = (path: string, fn: () => unknown) => assert.throws(fn, { name: 'SphinxArgumentError', path });
+    arg('out', () => unwrapPacketInto(g, keys[0], arriving[0], new Uint8Array(g.packetLength - 1), scratch));
+    arg('out', () => unwrapPacketInto(g, keys[0], arriving[0], 'x' as unknown as Uint8Array, scratch));
+    const both = new Uint8Array(2 * g.packetLength);
+    both.set(arriving[0]);
+    arg('out', () => unwrapPacketInto(g, keys[0], both.subarray(0, g.packetLength), both.subarray(100, 100 + g.packetLength), scratch));
+    arg('out', () => unwrapPacketInto(g, keys[0], arriving[0], arriving[0], scratch));
+    arg('scratch', () => unwrapPacketInto(g, keys[0], arriving[0], new Uint8Array(g.packetLength), {} as UnwrapScratch));
+    const other = createUnwrapScratch(Geometry.nike({ nrHops: 5, userForwardPayloadLength: 103 }));
+    arg('scratch', () => unwrapPacketInto(g, keys[0], arriving[0], new Uint8Array(g.packetLength), other));
+    arg('packet', () => unwrapPacketInto(g, keys[0], null as unknown as Uint8Array, new Uint8Array(g.packetLength), scratch));
+    arg('key', () => unwrapPacketInto(g, new Uint8Array(31), arriving[0], new Uint8Array(g.packetLength), scratch));
+    arg('geometry', () => unwrapPacketInto({} as Geometry, keys[0], arriving[0], new Uint8Array(g.packetLength), scratch));
+  });
+
+  it('accepts a scratch made for an equal geometry object', () => {
+    const { keys, arriving } = fiveHopChain(76);
+    const same = Geometry.nike({ nrHops: g.nrHops, userForwardPayloadLength: g.userForwardPayloadLength, withSurb: g.withSurb });
+    const out = new Uint8Array(g.packetLength);
+    unwrapPacketInto(g, keys[0], arriving[0], out, createUnwrapScratch(same));
+    assert.equal(toHex(out), toHex(arriving[1]));
+  });
+
+  it('reads a packet from and writes the next one to disjoint views of one shared buffer', () => {
+    const { keys, arriving } = fiveHopChain(78);
+    const shared = new Uint8Array(new SharedArrayBuffer(7 + 2 * g.packetLength));
+    const input = shared.subarray(7, 7 + g.packetLength);
+    input.set(arriving[2]);
+    const out = shared.subarray(7 + g.packetLength);
+    const r = unwrapPacketInto(g, keys[2], input, out, createUnwrapScratch(g));
+    assert.equal(r.forwarded, true);
+    assert.equal(toHex(out), toHex(arriving[3]));
+    assert.equal(toHex(input), toHex(arriving[2]));
+  });
+
+  it('unwraps into a view of a larger buffer, as a worker filling a batch does', () => {
+    const { keys, arriving } = fiveHopChain(77);
+    const batch = new Uint8Array(64 + 2 * g.packetLength);
+    const scratch = createUnwrapScratch(g);
+    unwrapPacketInto(g, keys[0], arriving[0], batch.subarray(64, 64 + g.packetLength), scratch);
+    unwrapPacketInto(g, keys[1], arriving[1], batch.subarray(64 + g.packetLength), scratch);
+    assert.equal(toHex(batch.subarray(64, 64 + g.packetLength)), toHex(arriving[1]));
+    assert.equal(toHex(batch.subarray(64 + g.packetLength)), toHex(arriving[2]));
   });
 });

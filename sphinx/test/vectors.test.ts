@@ -18,6 +18,22 @@ describe('vectors', () => {
     }
   }
 
+  // unwrapPacketInto on every engine: libsodium and OpenSSL X25519 (native) and @noble (portable).
+  const engines: [string, CryptoBackend][] = [['native', nativeBackend()], ['native openssl', nativeBackend('openssl')], ['portable', portableBackend()]];
+  for (const [name, backend] of engines) {
+    for (const file of FILES.filter((f) => f !== 'sphinx_commands_vectors.json')) {
+      it(`passes every test of ${file} through unwrapPacketInto with the ${name} backend`, () => {
+        const checks = checkVectorFile(read(file), backend, 'unwrapPacketInto');
+        assert.ok(checks.length >= 4);
+        for (const c of checks) assert.deepEqual(c.failures, [], `${file}#${c.index} ${c.label}`);
+      });
+    }
+  }
+
+  it('refuses an unknown unwrap API name with SphinxArgumentError', () => {
+    assert.throws(() => checkVectorFile(read('sphinx_vectors.json'), nativeBackend(), 'unwrap' as 'unwrapPacket'), { name: 'SphinxArgumentError', path: 'api' });
+  });
+
   it('recognises the NIKE and KEM geometries of the Katzenpost files from their sizes', () => {
     assert.equal(geometryOfTest(parseVectorFile(read('sphinx_vectors.json'))[0])?.kind, 'nike');
     assert.equal(geometryOfTest(parseVectorFile(read('kemsphinx_vectors.json'))[9])?.kind, 'kem');

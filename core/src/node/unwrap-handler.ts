@@ -2,7 +2,16 @@
 // Keys of several epochs are held at once: the current one, the previous one during its grace
 // period and the next one shortly before the boundary, so packets built by senders with a slightly
 // different idea of the epoch still unwrap (Katzenpost's "out of epoch" drops under load: not here).
-import { Geometry, InvalidPacketError, prepareNodeKey, unwrapPacket, type NodePrivateKey } from 'sphinx-packet-ts';
+import {
+  createUnwrapScratch,
+  Geometry,
+  InvalidPacketError,
+  prepareNodeKey,
+  unwrapPacketInto,
+  type NodePrivateKey,
+  type UnwrapIntoResult,
+  type UnwrapScratch,
+} from 'sphinx-packet-ts';
 import type { WorkerHandler, WorkerReply } from './worker-protocol.js';
 
 export interface GeometrySpec {
@@ -52,53 +61,72 @@ export type UnwrapOutcome =
     }
   | { ok: false; reason: string };
 
-function tight(u: Uint8Array | null, transfer: ArrayBuffer[]): Uint8Array | null {
-  if (u === null) return null;
-  const own = u.byteOffset === 0 && u.byteLength === u.buffer.byteLength && u.buffer instanceof ArrayBuffer && !transfer.includes(u.buffer);
-  // A Buffer's slice() is a view (no copy): copy with Uint8Array's slice, never transfer a shared pool.
-  const out = own ? u : Uint8Array.prototype.slice.call(u);
-  transfer.push(out.buffer as ArrayBuffer);
-  return out;
+/** The node's Sphinx keys of the epochs in force, most likely first (set by UnwrapControl). */
+export type EpochKeys = readonly { epoch: number; key: NodePrivateKey }[];
+
+export function prepareEpochKeys(control: UnwrapControl): EpochKeys {
+  return control.keys.map((k) => ({ epoch: k.epoch, key: prepareNodeKey(k.privateKey) }));
+}
+
+/**
+ * Unwraps `packet` with the first key that authenticates it, writing a forward hop's next packet
+ * into `out` (see sphinx-packet-ts unwrapPacketInto; `scratch` is reused across calls). The single
+ * implementation behind both worker handlers.
+ */
+export function unwrapWithKeys(
+  geometry: Geometry,
+  keys: EpochKeys,
+  packet: Uint8Array,
+  out: Uint8Array,
+  scratch: UnwrapScratch,
+): { ok: true; epoch: number; r: UnwrapIntoResult } | { ok: false; reason: string } {
+  if (keys.length === 0) return { ok: false, reason: 'no_key' };
+  for (const { epoch, key } of keys) {
+    try {
+      return { ok: true, epoch, r: unwrapPacketInto(geometry, key, packet, out, scratch) };
+    } catch (err) {
+      if (err instanceof InvalidPacketError) {
+        // Only a MAC mismatch depends on the key: try the next epoch's key.
+        if (err.reason === 'mac') continue;
+        return { ok: false, reason: err.reason };
+      }
+      return { ok: false, reason: 'unwrap_error' };
+    }
+  }
+  return { ok: false, reason: 'mac' };
+}
+
+/** The outcome message of an unwrap (`packet`: the next packet of a forward hop, else null). */
+export function outcomeOf(epoch: number, r: UnwrapIntoResult, packet: Uint8Array | null): UnwrapOutcome {
+  return {
+    ok: true,
+    epoch,
+    replayTag: r.replayTag,
+    nextHop: r.nextHop,
+    packet,
+    delayMs: r.delayMs,
+    recipient: r.recipient,
+    payload: r.payload,
+    surbReply: r.surbId !== null,
+    surbId: r.surbId,
+  };
 }
 
 export function createHandler(init: UnwrapInit): WorkerHandler<UnwrapJob, UnwrapOutcome, UnwrapControl> {
   const geometry = geometryFromSpec(init.geometry);
-  let keys: { epoch: number; key: NodePrivateKey }[] = [];
+  const scratch = createUnwrapScratch(geometry);
+  let keys: EpochKeys = [];
   return {
     run(job): WorkerReply<UnwrapOutcome> {
       if (!(job?.packet instanceof ArrayBuffer)) return { result: { ok: false, reason: 'length' } };
-      const packet = new Uint8Array(job.packet);
-      if (keys.length === 0) return { result: { ok: false, reason: 'no_key' } };
-      for (const { epoch, key } of keys) {
-        try {
-          const r = unwrapPacket(geometry, key, packet);
-          const transfer: ArrayBuffer[] = [];
-          const result: UnwrapOutcome = {
-            ok: true,
-            epoch,
-            replayTag: tight(r.replayTag, transfer) as Uint8Array,
-            nextHop: tight(r.nextHop, transfer),
-            packet: tight(r.packet, transfer),
-            delayMs: r.delayMs,
-            recipient: tight(r.recipient, transfer),
-            payload: tight(r.payload, transfer),
-            surbReply: r.surbId !== null,
-            surbId: tight(r.surbId, transfer),
-          };
-          return { result, transfer };
-        } catch (err) {
-          if (err instanceof InvalidPacketError) {
-            // Only a MAC mismatch depends on the key: try the next epoch's key.
-            if (err.reason === 'mac') continue;
-            return { result: { ok: false, reason: err.reason } };
-          }
-          return { result: { ok: false, reason: 'unwrap_error' } };
-        }
-      }
-      return { result: { ok: false, reason: 'mac' } };
+      const out = new Uint8Array(geometry.packetLength);
+      const o = unwrapWithKeys(geometry, keys, new Uint8Array(job.packet), out, scratch);
+      if (!o.ok) return { result: o };
+      const result = outcomeOf(o.epoch, o.r, o.r.forwarded ? out : null);
+      return { result, transfer: o.r.forwarded ? [out.buffer] : [] };
     },
     control(message) {
-      keys = message.keys.map((k) => ({ epoch: k.epoch, key: prepareNodeKey(k.privateKey) }));
+      keys = prepareEpochKeys(message);
     },
   };
 }
