@@ -82,16 +82,21 @@ function hostilePacket(c: Corpus, hop: number, rnd: Rng): Uint8Array {
   return p;
 }
 
+/** One corpus, a hop of its path and a hostile packet for that hop (recorded as the case's input). */
+function hostileCase(corpora: Corpus[], rnd: Parameters<typeof hostilePacket>[2]) {
+  const c = rnd.pick(corpora);
+  const hop = rnd.int(c.g.nrHops);
+  const p = hostilePacket(c, hop, rnd);
+  recordInput(p);
+  return { c, g: c.g, hop, p };
+}
+
 const unwrap: FuzzTarget<Corpus[]> = {
   name: 'sphinx_unwrap',
   setup,
   expected,
   run(corpora, rnd) {
-    const c = rnd.pick(corpora);
-    const { g } = c;
-    const hop = rnd.int(g.nrHops);
-    const p = hostilePacket(c, hop, rnd);
-    recordInput(p);
+    const { c, g, hop, p } = hostileCase(corpora, rnd);
     const r = unwrapPacket(g, c.keys[hop], p);
     invariant(r.packet ? r.packet.length === g.packetLength : r.payload !== null, 'inconsistent unwrap result');
   },
@@ -115,11 +120,7 @@ const unwrapInto: FuzzTarget<Corpus[]> = {
   setup,
   expected,
   run(corpora, rnd) {
-    const c = rnd.pick(corpora);
-    const { g } = c;
-    const hop = rnd.int(g.nrHops);
-    const p = hostilePacket(c, hop, rnd);
-    recordInput(p);
+    const { c, g, hop, p } = hostileCase(corpora, rnd);
     const into = outcome(() => {
       const r = unwrapPacketInto(g, c.keys[hop], p, c.out, c.scratch);
       return { ...r, packet: r.forwarded ? c.out : null };
