@@ -221,6 +221,8 @@ export class MixNode {
       maxQueuedPackets: budget.delayQueuePackets,
       maxDelayMs: c.maxDelayMs,
       forward: (item) => this.forward(item),
+      // forward() seals the packet into a link frame (or peers.send copies it): nothing keeps it.
+      reuseResultBuffers: true,
       onTerminal: (o) => {
         if (!this.loops?.onTerminal(o.recipient)) this.metrics.drop('not_a_forward_hop');
       },

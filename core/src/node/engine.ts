@@ -15,7 +15,18 @@ import type { WorkerPool } from './worker-pool.js';
 export interface ForwardItem {
   nextHop: Uint8Array;
   packet: Uint8Array;
+  /** Set when nextHop and packet are views of a pooled worker result buffer (reuseResultBuffers). */
+  lease?: ResultLease;
 }
+
+/** A worker result buffer and how many of its packets still wait in the delay queue. */
+interface ResultLease {
+  buf: ArrayBuffer;
+  pending: number;
+}
+
+/** Buffers kept for reuse at most, per kind (batch inputs, worker results). */
+const MAX_POOLED_BUFFERS = 64;
 
 export type UnwrappedTerminal = Extract<UnwrapOutcome, { ok: true }>;
 
@@ -46,6 +57,12 @@ export interface MixEngineOptions {
   maxDelayMs: number;
   /** Send a due packet; returns 'sent' or the reason it could not be sent. */
   forward(item: ForwardItem): 'sent' | DropReason;
+  /**
+   * Reuse worker result buffers once every packet in them has left: `forward` must then not keep
+   * `item.packet` or `item.nextHop` after it returns (copy what it keeps). Saves one packet-sized
+   * off-heap allocation per packet, and the GC work that goes with it. Default false.
+   */
+  reuseResultBuffers?: boolean;
   /** A packet for which this node is the last hop (e.g. its own loop coming back). */
   onTerminal?(outcome: UnwrappedTerminal): void;
   /** Observes each dispatch's lateness in ms (besides the metric); for benchmarks. */
@@ -63,8 +80,13 @@ export class MixEngine {
   private stopping = false;
   private readonly batchPackets: number;
   /** Packets received this turn, not yet sent to a worker. */
-  private batch: Uint8Array[] = [];
+  /** The batch being filled this turn: packets copied in back to back, and their arrival times. */
+  private fill: Uint8Array | null = null;
+  private fillCount = 0;
   private batchArrivals: number[] = [];
+  /** Batch input buffers (batchPackets × packetBytes) and worker result buffers back for reuse. */
+  private readonly inputPool: ArrayBuffer[] = [];
+  private readonly resultPool: ArrayBuffer[] = [];
   private readonly flushBatch = (): void => this.sendBatch();
 
   constructor(options: MixEngineOptions) {
@@ -96,8 +118,7 @@ export class MixEngine {
 
   /**
    * Accept one packet from an authorised peer. Never throws on hostile input: drops are counted.
-   * The packet is copied into its batch's buffer by the end of this event-loop turn: the caller
-   * must not change its bytes before then.
+   * The packet is copied into its batch before this returns: the caller may reuse its bytes.
    */
   receive(packet: Uint8Array): void {
     const m = this.o.metrics;
@@ -108,12 +129,17 @@ export class MixEngine {
       return m.drop('length');
     }
     const arrivalMs = this.queue.now();
-    // Copied into the batch's own buffer when the batch leaves (end of this turn, or when full).
     this.inPipeline++;
-    if (this.batch.length === 0) queueMicrotask(this.flushBatch);
-    this.batch.push(packet);
+    if (this.fill === null) {
+      const pooled = this.inputPool.pop();
+      this.fill = new Uint8Array(pooled ?? new ArrayBuffer(this.batchPackets * this.o.packetBytes));
+      this.fillCount = 0;
+      queueMicrotask(this.flushBatch);
+    }
+    this.fill.set(packet, this.fillCount * this.o.packetBytes);
+    this.fillCount++;
     this.batchArrivals.push(arrivalMs);
-    if (this.batch.length >= this.batchPackets) this.sendBatch();
+    if (this.fillCount >= this.batchPackets) this.sendBatch();
   }
 
   private leftPipeline(n: number): void {
@@ -123,18 +149,18 @@ export class MixEngine {
 
   /** Send the packets gathered so far to a worker as one batch. */
   private sendBatch(): void {
-    const packets = this.batch;
+    const fill = this.fill;
+    const n = this.fillCount;
     const arrivals = this.batchArrivals;
-    const n = packets.length;
-    if (n === 0) return;
-    this.batch = [];
+    if (fill === null || n === 0) return;
+    this.fill = null;
+    this.fillCount = 0;
     this.batchArrivals = [];
-    const bytes = this.o.packetBytes;
-    const buf = new Uint8Array(n * bytes);
-    for (let i = 0; i < n; i++) buf.set(packets[i], i * bytes);
     const m = this.o.metrics;
+    const out = this.resultPool.pop();
+    const transfer = out === undefined ? [fill.buffer as ArrayBuffer] : [fill.buffer as ArrayBuffer, out];
     this.o.pool
-      .run({ packets: buf.buffer, count: n }, [buf.buffer])
+      .run({ packets: fill.buffer as ArrayBuffer, count: n, out }, transfer)
       .then(
         (result) => this.afterBatch(result, arrivals),
         (err: unknown) => {
@@ -149,6 +175,18 @@ export class MixEngine {
       });
   }
 
+  private pool(list: ArrayBuffer[], buf: unknown, bytes: number): void {
+    if (buf instanceof ArrayBuffer && buf.byteLength >= bytes && buf.byteLength > 0 && list.length < MAX_POOLED_BUFFERS) list.push(buf);
+  }
+
+  /** One packet of a leased result buffer has left (forwarded or dropped); the last returns it. */
+  private release(item: ForwardItem): void {
+    const lease = item.lease;
+    if (lease === undefined) return;
+    item.lease = undefined;
+    if (--lease.pending === 0) this.pool(this.resultPool, lease.buf, 1);
+  }
+
   /**
    * Each packet of a batch goes on as if unwrapped alone: the replay filter's verdict (synchronous),
    * then, once the batch's fresh tags are committed (one wait per batch), the delay queue.
@@ -156,7 +194,8 @@ export class MixEngine {
   private afterBatch(r: UnwrapBatchResult, arrivals: number[]): void {
     const n = arrivals.length;
     const m = this.o.metrics;
-    if (r.count !== n || !(r.buf instanceof ArrayBuffer) || r.buf.byteLength !== batchSlotOffset(n, n, this.o.packetBytes)) {
+    this.pool(this.inputPool, r.packets, this.batchPackets * this.o.packetBytes);
+    if (r.count !== n || !(r.buf instanceof ArrayBuffer) || r.buf.byteLength < batchSlotOffset(n, n, this.o.packetBytes)) {
       for (let i = 0; i < n; i++) m.drop('unwrap_error');
       return this.leftPipeline(n);
     }
@@ -185,7 +224,11 @@ export class MixEngine {
       }
       if (this.admit(outcome)) fresh.push({ outcome: outcome as UnwrappedTerminal, arrivalMs: arrivals[i] });
     }
-    if (fresh.length === 0) return this.leftPipeline(n);
+    if (fresh.length === 0) {
+      if (this.o.reuseResultBuffers === true) this.pool(this.resultPool, r.buf, 1);
+      return this.leftPipeline(n);
+    }
+    const lease: ResultLease | undefined = this.o.reuseResultBuffers === true ? { buf: r.buf, pending: 1 } : undefined;
     // Sphinx §3.3: nothing leaves this node before its replay tag is durable. A commit costs far
     // more than a record, so it waits as long as these packets allow: until COMMIT_MARGIN_MS before
     // the first of them is due, at most MAX_COMMIT_WAIT_MS (never longer than the delay asked for).
@@ -201,13 +244,17 @@ export class MixEngine {
             continue;
           }
           try {
-            this.enqueue(f.outcome, f.arrivalMs);
+            this.enqueue(f.outcome, f.arrivalMs, lease);
           } catch {
             m.drop('unwrap_error');
           }
         }
       })
-      .finally(() => this.leftPipeline(n));
+      .finally(() => {
+        // The lease's own count (1) is dropped once every fresh packet is queued or gone.
+        if (lease !== undefined && --lease.pending === 0) this.pool(this.resultPool, lease.buf, 1);
+        this.leftPipeline(n);
+      });
   }
 
   /** Counts a failed unwrap or a replay; true if the packet is fresh and goes on. */
@@ -258,7 +305,7 @@ export class MixEngine {
   }
 
   /** A fresh, durable packet: to its terminal handler or into the delay queue. */
-  private enqueue(outcome: UnwrappedTerminal, arrivalMs: number): void {
+  private enqueue(outcome: UnwrappedTerminal, arrivalMs: number, lease: ResultLease | undefined): void {
     const m = this.o.metrics;
     if (outcome.nextHop === null || outcome.packet === null) {
       if (this.o.onTerminal) return this.o.onTerminal(outcome);
@@ -266,17 +313,27 @@ export class MixEngine {
     }
     const delayMs = outcome.delayMs ?? 0;
     if (delayMs > this.o.maxDelayMs) return m.drop('delay_too_long');
+    // Only fast-path packets are views of the result buffer (special outcomes were copied).
+    const leased = lease !== undefined && outcome.packet.buffer === lease.buf ? lease : undefined;
     // Loopix §4.2: leave at arrival + the sender-chosen delay, however long unwrap and replay took.
-    const pushed = this.queue.push(arrivalMs + delayMs, { nextHop: outcome.nextHop, packet: outcome.packet });
-    if (pushed !== 'queued') m.drop(pushed === 'closed' ? 'shutting_down' : 'queue_full');
+    const item: ForwardItem = { nextHop: outcome.nextHop, packet: outcome.packet, lease: leased };
+    if (leased !== undefined) leased.pending++; // before push: the item may leave at any time after
+    const pushed = this.queue.push(arrivalMs + delayMs, item);
+    if (pushed === 'queued') return;
+    this.release(item);
+    m.drop(pushed === 'closed' ? 'shutting_down' : 'queue_full');
   }
 
   private dispatch(item: ForwardItem, latenessMs: number): void {
     const m = this.o.metrics;
     m.lateness.observe(latenessMs / 1000);
     this.o.onLateness?.(latenessMs);
-    const r = this.o.forward(item);
-    if (r === 'sent') m.packetsOut.inc({ kind: 'forward' });
-    else m.drop(r);
+    try {
+      const r = this.o.forward(item);
+      if (r === 'sent') m.packetsOut.inc({ kind: 'forward' });
+      else m.drop(r);
+    } finally {
+      this.release(item);
+    }
   }
 }

@@ -69,7 +69,7 @@ export class PeerLinks {
 
   /**
    * Send `packet` to the node `peer` describes. Returns 'sent' when handed to an open or opening
-   * link, else a drop reason. Never throws.
+   * link, else a drop reason. Never throws. Keeps no reference to `packet` after it returns.
    */
   send(peer: SignedDescriptor, packet: Uint8Array): 'sent' | DropReason {
     if (this.closed) return 'shutting_down';
@@ -80,7 +80,7 @@ export class PeerLinks {
     }
     if (state.pending.length >= this.o.maxPendingPacketsPerPeer) return 'link_down';
     if (state.pending.length === 0) state.waitingSinceMs = Date.now();
-    state.pending.push(packet);
+    state.pending.push(packet.slice()); // a copy: the caller may reuse its buffer once this returns
     if (!state.dialing) state.dialing = this.dial(state);
     return 'sent';
   }

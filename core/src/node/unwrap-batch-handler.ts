@@ -24,15 +24,22 @@ import {
 import type { WorkerHandler, WorkerReply } from './worker-protocol.js';
 
 export interface UnwrapBatchJob {
-  /** `count` Sphinx packets back to back; transferred into the worker. */
+  /** `count` Sphinx packets back to back (the buffer may be longer); transferred into the worker. */
   packets: ArrayBuffer;
   count: number;
+  /**
+   * A buffer for the result, reused from an earlier batch (transferred in; used when it holds at
+   * least batchSlotOffset(count, count, P) bytes, else a new one is allocated).
+   */
+  out?: ArrayBuffer;
 }
 
 export interface UnwrapBatchResult {
   count: number;
   /** See the layout above; transferred back. */
   buf: ArrayBuffer;
+  /** The job's `packets` buffer, transferred back for reuse. */
+  packets: ArrayBuffer;
   /** Items that are not plain forward hops (failures, final hops), by index in the batch. */
   special: { index: number; outcome: UnwrapOutcome }[];
 }
@@ -59,12 +66,13 @@ export function createHandler(init: UnwrapInit): WorkerHandler<UnwrapBatchJob, U
         !(job?.packets instanceof ArrayBuffer) ||
         !Number.isSafeInteger(count) ||
         count < 1 ||
-        job.packets.byteLength !== count * packetBytes
+        job.packets.byteLength < count * packetBytes
       ) {
         throw new RangeError('unwrap batch: packets must hold count whole packets');
       }
       const input = new Uint8Array(job.packets);
-      const buf = new ArrayBuffer(batchSlotOffset(count, count, packetBytes));
+      const need = batchSlotOffset(count, count, packetBytes);
+      const buf = job.out instanceof ArrayBuffer && job.out.byteLength >= need ? job.out : new ArrayBuffer(need);
       const head = new Float64Array(buf, 0, 2 * count);
       const bytes = new Uint8Array(buf);
       const special: UnwrapBatchResult['special'] = [];
@@ -95,7 +103,7 @@ export function createHandler(init: UnwrapInit): WorkerHandler<UnwrapBatchJob, U
           special.push({ index: i, outcome: outcomeOf(o.epoch, r, r.forwarded ? out.slice() : null) });
         }
       }
-      return { result: { count, buf, special }, transfer: [buf] };
+      return { result: { count, buf, special, packets: job.packets }, transfer: [buf, job.packets] };
     },
     control(message) {
       keys = prepareEpochKeys(message);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPacket, DEFAULT_GEOMETRY, generateNodeKeyPair, type PathHop } from 'sphinx-packet-ts';
+import { createPacket, DEFAULT_GEOMETRY, generateNodeKeyPair, unwrapPacket, type PathHop } from 'sphinx-packet-ts';
 import { MixEngine, type ForwardItem, type MixEngineOptions, type UnwrappedTerminal } from '../../src/node/engine.js';
 import { StrataMetrics } from '../../src/metrics.js';
 import { NodePipelineMetrics } from '../../src/node/node-metrics.js';
@@ -49,7 +49,16 @@ describe('MixEngine', function () {
 
   async function rig(
     keyIndex: number,
-    opts: { epochKeys?: UnwrapControl['keys']; filterDir?: string; maxDelayMs?: number; maxQueuedPackets?: number; workerMaxQueued?: number } = {},
+    opts: {
+      epochKeys?: UnwrapControl['keys'];
+      filterDir?: string;
+      maxDelayMs?: number;
+      maxQueuedPackets?: number;
+      workerMaxQueued?: number;
+      reuseResultBuffers?: boolean;
+      /** Called with each forwarded item before it is recorded (the views are still live). */
+      onForward?: (item: ForwardItem) => void;
+    } = {},
   ): Promise<Rig> {
     const metrics = new NodePipelineMetrics(new StrataMetrics('mix'));
     const filter = ReplayFilter.open({ path: opts.filterDir ?? join(dir, `replay-${keyIndex}-${rigs.length}`), maxTagsPerEpoch: 10_000 });
@@ -70,8 +79,10 @@ describe('MixEngine', function () {
       packetBytes: g.packetLength,
       maxQueuedPackets: opts.maxQueuedPackets ?? 1000,
       maxDelayMs: opts.maxDelayMs ?? 60_000,
+      reuseResultBuffers: opts.reuseResultBuffers,
       forward: (item) => {
-        sent.push(item);
+        opts.onForward?.(item);
+        sent.push(opts.reuseResultBuffers === true ? { nextHop: item.nextHop.slice(), packet: item.packet.slice() } : item);
         return 'sent';
       },
       onTerminal: (o) => terminal.push(o),
@@ -238,6 +249,31 @@ describe('MixEngine', function () {
     await waitFor(() => a.engine.pipelineSize === 0 && a.sent.length === 19);
     assert.equal(await metricValue(a.metrics, 'strata_mix_packets_dropped_total', '{reason="replay"}'), 1);
     assert.ok(a.sent.every((item) => item.packet.length === g.packetLength));
+  });
+
+  it('reuses worker result buffers only once every packet in them has left', async () => {
+    const buffers: ArrayBuffer[] = [];
+    const a = await rig(0, { reuseResultBuffers: true, onForward: (item) => buffers.push(item.packet.buffer as ArrayBuffer) });
+    const expected = new Set<string>();
+    const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
+    // Turn 1: one packet held long, seven short; later turns: short ones that recycle buffers
+    // while the long one still waits in a result buffer of its own batch.
+    const turns = [[400, 0, 1, 2, 3, 4, 5, 6], ...Array.from({ length: 6 }, (_, t) => Array.from({ length: 8 }, (_, i) => (i * 7 + t) % 12))];
+    for (const delays of turns) {
+      for (const d of delays) {
+        const p = createPacket(g, pathOf([d, 0]), payload);
+        expected.add(hex(unwrapPacket(g, keys[0].privateKey, p).packet!));
+        a.engine.receive(p);
+      }
+      await waitFor(() => a.engine.pipelineSize === 0);
+      await waitFor(() => a.engine.queueSize <= 1);
+    }
+    await waitFor(() => a.sent.length === expected.size);
+    // Every packet left with exactly the bytes its unwrap gives: no buffer was reused under it.
+    assert.deepEqual(new Set(a.sent.map((item) => hex(item.packet))), expected);
+    // And buffers were reused: handed back to a worker, which detaches them here.
+    const reused = new Set(buffers.filter((b) => b.byteLength === 0)).size;
+    assert.ok(reused >= 3, `${reused} of ${new Set(buffers).size} result buffers went back to a worker`);
   });
 
   it('refuses options without a worker pool', () => {

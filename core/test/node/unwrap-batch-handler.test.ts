@@ -25,8 +25,10 @@ describe('unwrap batch handler', () => {
     h.control!(control);
     one.control!(control);
     const packets = [createPacket(g, path(12), new Uint8Array(g.forwardPayloadLength)), createPacket(g, path(0), new Uint8Array(g.forwardPayloadLength))];
-    const { result, transfer } = h.run({ packets: batchOf(packets), count: 2 });
-    assert.deepEqual(transfer, [result.buf]);
+    const input = batchOf(packets);
+    const { result, transfer } = h.run({ packets: input, count: 2 });
+    assert.deepEqual(transfer, [result.buf, input]); // the input goes back for reuse
+    assert.equal(result.packets, input);
     assert.equal(result.special.length, 0);
     const head = new Float64Array(result.buf, 0, 4);
     packets.forEach((p, i) => {
@@ -59,8 +61,19 @@ describe('unwrap batch handler', () => {
   it('refuses a buffer that does not hold count whole packets', () => {
     const h = createHandler(init);
     h.control!(control);
-    assert.throws(() => h.run({ packets: new ArrayBuffer(g.packetLength + 1), count: 1 }), { name: 'RangeError' });
+    assert.throws(() => h.run({ packets: new ArrayBuffer(2 * g.packetLength - 1), count: 2 }), { name: 'RangeError' });
     assert.throws(() => h.run({ packets: new ArrayBuffer(g.packetLength), count: 0 }), { name: 'RangeError' });
     assert.throws(() => h.run({ packets: new Uint8Array(g.packetLength) as unknown as ArrayBuffer, count: 1 }), { name: 'RangeError' });
+  });
+  it('writes into a result buffer handed in for reuse, and allocates one when it is too small', () => {
+    const h = createHandler(init);
+    h.control!(control);
+    const packets = [createPacket(g, path(2), new Uint8Array(g.forwardPayloadLength))];
+    const out = new ArrayBuffer(batchSlotOffset(8, 8, g.packetLength)); // room for a full batch
+    const { result } = h.run({ packets: batchOf(packets), count: 1, out });
+    assert.equal(result.buf, out);
+    assert.equal(new Float64Array(out, 0, 2)[0], 5);
+    const small = new ArrayBuffer(16);
+    assert.notEqual(h.run({ packets: batchOf(packets), count: 1, out: small }).result.buf, small);
   });
 });
