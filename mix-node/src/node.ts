@@ -362,6 +362,8 @@ export class MixNode {
   }
 
   private onConnection(conn: LinkConnection<PeerInfo>): void {
+    // The engine copies each packet into its worker batch before receive() returns.
+    conn.reuseReceiveBuffer();
     conn.on('command', (cmd) => {
       if (cmd.kind !== 'SendPacket') return;
       if (!this.mayReceiveFrom(conn.peer)) {

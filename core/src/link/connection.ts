@@ -7,7 +7,18 @@ import { commandBytesOf, FRAME_HEADER_BYTES, type LinkConfig } from './config.js
 import { CommandDecodeError, LinkError, type FrameRejectReason } from './errors.js';
 import type { LinkCloseReason, LinkMetrics, LinkRole } from './metrics.js';
 import type { StreamPort } from './stream-reader.js';
-import { Slab } from './slab.js';
+import { FrameRing, Slab } from './slab.js';
+
+/**
+ * Received commands and the frames of quiet links are carved from one process-wide slab (views
+ * never overlap; JS runs one thread per isolate): one allocation per ~20 frames, and an idle link
+ * holds no buffer of its own.
+ */
+const SHARED_SLAB = new Slab();
+/** A link that has sent this many frames is busy: it gets a send ring of its own. */
+const SEND_RING_AFTER_FRAMES = 1024;
+/** Frames in a busy link's send ring (≈ 0.4 MiB with Sphinx-sized frames); beyond, the slab. */
+const SEND_RING_FRAMES = 128;
 
 const EMPTY = new Uint8Array(0);
 /**
@@ -76,10 +87,12 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
   private rekeyTimer: NodeJS.Timeout | null = null;
   /** Zero-filled plaintext reused by send() (re-zeroed after each frame is sealed). */
   private readonly sendPlain: Uint8Array;
-  /** Received commands are decrypted into views of shared slabs (one allocation per several frames). */
-  private readonly recvSlab = new Slab();
-  /** Frames are sealed into views of shared slabs too (the stream holds them until written). */
-  private readonly sendSlab = new Slab();
+  /** Frames sealed so far (a busy link gets its own send ring after SEND_RING_AFTER_FRAMES). */
+  private framesSent = 0;
+  /** Set by reuseReceiveBuffer(): every command is decrypted into this one buffer. */
+  private recvPlain: Uint8Array | null = null;
+  /** Busy links: frames are sealed into slots of one buffer, each reused once the stream has written it. */
+  private sendRing: FrameRing | null = null;
   private corkedBytes = 0;
 
   constructor(init: LinkConnectionInit<P>) {
@@ -186,6 +199,15 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
     return below ? 'below' : 'above';
   }
 
+  /**
+   * From now on every received command is decrypted into one buffer, reused for the next frame:
+   * its byte fields (a SendPacket's packet, …) are valid only while the 'command' listeners run,
+   * so every listener must copy what it keeps. Saves an allocation per frame on busy links.
+   */
+  reuseReceiveBuffer(): void {
+    this.recvPlain ??= new Uint8Array(this.commandBytes);
+  }
+
   /** Stops delivering commands (the transport then pushes back on the peer). */
   pause(): void {
     if (this.paused || this.closedInfo !== null) return;
@@ -220,7 +242,8 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
 
   private writeFrame(plaintext: Uint8Array): boolean {
     const frameBytes = this.config.frameBytes;
-    const frame = this.sendSlab.take(frameBytes);
+    if (this.sendRing === null && ++this.framesSent >= SEND_RING_AFTER_FRAMES) this.sendRing = new FrameRing(frameBytes, SEND_RING_FRAMES);
+    const frame = this.sendRing === null ? SHARED_SLAB.take(frameBytes) : this.sendRing.take();
     frame[0] = (frameBytes - FRAME_HEADER_BYTES) >>> 8;
     frame[1] = (frameBytes - FRAME_HEADER_BYTES) & 0xff;
     // Seal straight into the frame (ciphertext‖tag fills it: commandBytes + 16 = frameBytes - 2).
@@ -232,7 +255,7 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
       stream.cork();
       process.nextTick(this.uncork);
     }
-    const below = stream.write(frame);
+    const below = this.sendRing === null ? stream.write(frame) : stream.write(frame, this.sendRing.release);
     this.corkedBytes += frameBytes;
     if (this.corkedBytes >= CORK_FLUSH_BYTES) this.uncork();
     return below;
@@ -281,7 +304,7 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
       if (frame === null) break;
       let cmd: LinkCommand;
       try {
-        const plaintext = this.recvSlab.take(this.commandBytes);
+        const plaintext = this.recvPlain ?? SHARED_SLAB.take(this.commandBytes);
         this.recvCipher.decryptWithAdInto(EMPTY, frame.subarray(FRAME_HEADER_BYTES), plaintext);
         cmd = decodeCommand(plaintext);
       } catch (err) {

@@ -159,6 +159,31 @@ for (const t of TRANSPORTS) {
       }
     });
 
+    it('carries thousands of packets intact through a busy link\'s send ring into a reused receive buffer', async () => {
+      const p = await connectPair(t.make());
+      try {
+        p.accepted.reuseReceiveBuffer();
+        const got: Uint8Array[] = [];
+        p.accepted.on('command', (cmd) => {
+          if (cmd.kind === 'SendPacket') got.push(cmd.packet.slice()); // valid only during the listener
+        });
+        const make = (i: number): Uint8Array => {
+          const b = new Uint8Array(200).fill(i & 0xff);
+          new DataView(b.buffer).setUint32(0, i);
+          return b;
+        };
+        const total = 3000; // past SEND_RING_AFTER_FRAMES (1024), and bursts larger than the ring
+        for (let i = 0; i < total; i++) {
+          p.dialer.sendNow({ kind: 'SendPacket', packet: make(i) });
+          if (i % 400 === 399) await new Promise((r) => setImmediate(r));
+        }
+        await waitFor(() => got.length === total, 'every packet');
+        got.forEach((b, i) => assert.deepEqual(b, make(i), `packet ${i}`));
+      } finally {
+        await p.close();
+      }
+    });
+
     it('refuses to queue beyond maxQueuedBytes and counts the drop', async () => {
       const p = await connectPair(t.make(), { dialer: { maxQueuedBytes: 4 * FRAME_BYTES } });
       try {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Slab, SLAB_BYTES } from '../../src/link/slab.js';
+import { FrameRing, Slab, SLAB_BYTES } from '../../src/link/slab.js';
 
 describe('Slab', () => {
   it('hands out zeroed views that never overlap', () => {
@@ -38,5 +38,36 @@ describe('Slab', () => {
     const c = v.slice();
     c[0] = 1;
     assert.equal(v[0], 0);
+  });
+});
+
+describe('FrameRing', () => {
+  it('hands out slots in order and reuses a slot only after its write callback', () => {
+    const ring = new FrameRing(100, 3);
+    const [a, b, c] = [ring.take(), ring.take(), ring.take()];
+    assert.equal(new Set([a.buffer, b.buffer, c.buffer]).size, 1);
+    const d = ring.take(); // every slot in use: from the overflow slab
+    assert.notEqual(d.buffer, a.buffer);
+    ring.release(); // a written
+    const e = ring.take();
+    assert.equal(e.buffer, a.buffer);
+    assert.equal(e.byteOffset, a.byteOffset);
+    ring.release(); // b
+    ring.release(); // c
+    ring.release(); // d (overflow: frees no slot)
+    const f = ring.take();
+    assert.equal(f.byteOffset, b.byteOffset);
+  });
+
+  it('keeps write order across many outstanding overflow frames', () => {
+    const ring = new FrameRing(10, 2);
+    const frames = Array.from({ length: 600 }, () => ring.take());
+    assert.equal(frames.filter((f) => f.buffer === frames[0].buffer && f.byteLength === 10 && f.byteOffset < 20).length, 2);
+    for (let i = 0; i < 600; i++) ring.release();
+    ring.release(); // an extra callback changes nothing
+    const again = [ring.take(), ring.take(), ring.take()];
+    assert.equal(again[0].buffer, frames[0].buffer);
+    assert.equal(again[1].buffer, frames[0].buffer);
+    assert.notEqual(again[2].buffer, frames[0].buffer);
   });
 });
