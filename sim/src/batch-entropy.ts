@@ -10,7 +10,7 @@ import {
 } from './forward-entropy.js';
 import { FAST_LN_MAX_ERROR, fastLn } from './fast-log.js';
 
-/** Default number of messages propagated together (one Float64Array lane each). */
+/** Default number of messages propagated together (one lane each). */
 export const DEFAULT_BATCH_LANES = 32;
 /** Default widest spread, in departures of the entry pool, of the entry points of one batch. */
 export const DEFAULT_BATCH_SPREAD = 1024;
@@ -29,34 +29,43 @@ const LN2 = Math.LN2;
 const OUT = DEST_OUTPUT;
 const ln = fastLn;
 const LN_ERROR_BITS = FAST_LN_MAX_ERROR / LN2;
+const MAX_LANES = 64;
+const REC_OUTPUT = -1;
+const REC_GONE = -2;
 
 /**
  * Exact forward entropy for every message, like {@link ForwardEntropy.computeAll}, but messages that
- * enter the same pool close in time are propagated together: one Float64Array lane per message, so
- * each departure's indexing, destination lookup and bookkeeping is paid once per batch and the work
- * per message is a multiply-add per departure (Loopix App. A: a departure takes g/k of the pool's
- * mass g and the pool keeps g(1 − 1/k); linear, so lanes never interact).
+ * enter the same pool close in time are propagated together, one lane per message (Loopix App. A: a
+ * departure takes g/k of the pool's mass g and the pool keeps g(1 − 1/k); linear, so lanes never
+ * interact), and the observer's log is **replayed in the order it was recorded** (time order): every
+ * pool holding mass of the batch keeps its own row of lane masses, and each departure of such a pool
+ * is applied once, to all lanes, when its turn comes. Mass a departure sends to another pool is an
+ * entry at that pool's first departure after the arrival, which comes later in the log, so it is
+ * always in place before it is needed: each pool is swept once per batch, however often mass comes
+ * back to it (mix loops), each output gets its whole mass at once, and Σ m ln m needs no correction.
+ * A pool's lane masses are g = h·C with one scalar C, so a departure scales all lanes by scaling C;
+ * all lanes' outputs share c = C/k, so outputs only accumulate scalars until h changes (`flush`).
  *
- * Per lane everything is as in the single-message sweep: mass 1 at the entry point, pools swept by
- * rank and re-swept when mass comes back (exact by linearity), a lane's pool mass below τ at a
- * departure is dropped and counted in that lane's pruned mass δ, giving the same bound
- * ({@link pruneBoundBits}). Pools are swept in waves (see `wave`), so mass coming back through mix loops is
- * merged before it cascades again. Lanes are dense: every departure swept visits all the batch's
- * lanes (≈ 28 of 32 hold mass on the bench network) in plain indexed loops, and an entry is a row of
- * one mass per lane (zero for lanes without mass), which costs less than lists of active lanes and
- * (lane, mass) pairs (round 5: ≈ 20–30% less CPU, results within 4e-15 bits of them). ln g after an
- * entry comes from {@link fastLn}; its error ε adds at most ε/ln 2 bits (every output's ln m is off by
- * ≤ ε and Σ m/Z = 1), which is added to the reported bound. Not counted, as in the single-message
- * sweep: float rounding of the running ln g (≤ 2^-53·|ln g| per departure between two recomputations).
+ * Per lane everything is as in the single-message sweep: a lane's pool mass below τ at a departure is
+ * dropped and counted in that lane's pruned mass δ, giving the same bound ({@link pruneBoundBits});
+ * mass left in a pool after its last departure is normalised away. ln h after an entry comes from
+ * {@link fastLn}; its error ε adds at most ε/ln 2 bits (every output's ln m is off by ≤ ε and
+ * Σ m/Z = 1), which is added to the reported bound. Not counted, as in the single-message sweep: float
+ * rounding of the running ln C (≤ 2^-53·|ln C| per departure between two entries).
  *
  * No allocation per batch: scratch buffers are reused and cleared through generation counters.
  */
 export class BatchForwardEntropy {
   private readonly start: Int32Array;
-  private readonly kOf: Int32Array;
-  private readonly dPool: Int32Array;
-  private readonly dIdx: Int32Array;
-  private readonly rank: Int32Array;
+  private readonly rec: Int32Array;
+  // The log by record (time order), so a replay reads it sequentially: pool, pool size k seen, and
+  // where the packet went: the record of the destination pool's next departure, or REC_OUTPUT, or
+  // REC_GONE (excluded, lost, or entering a pool after its last departure: normalised away).
+  private readonly rPool: Int32Array;
+  private readonly rK: Int32Array;
+  private readonly rDest: Int32Array;
+  /** 1 for a pool's last departure (what is left after it is normalised away). */
+  private readonly rLast: Uint8Array;
   private readonly invK: Float64Array;
   private readonly qK: Float64Array;
   private readonly lnQ: Float64Array;
@@ -68,84 +77,101 @@ export class BatchForwardEntropy {
   readonly outputs: number;
 
   private gen = 0;
-  // Per pool: head of this batch's pending entry list (valid when poolGen = gen), in the active list.
-  private readonly poolGen: Int32Array;
-  private readonly poolHead: Int32Array;
-  private readonly activeGen: Int32Array;
-  private readonly activeWave: Int32Array;
-  private readonly active: Int32Array;
-  private nActive = 0;
-  // Sweeps go in waves: within a wave in increasing rank; mass sent back to a pool of rank ≤ the one
-  // being swept (a mix loop returning to layer 0) waits for the next wave, so one wave sweeps each
-  // pool at most once however many loops come back (exact either way, by linearity).
-  private wave = 0;
-  private sweepRank = -1;
-  // Row stride of the current batch (= its lane count).
-  private S = 1;
-  // Entries (mass arriving at a pool before the departure at entPos): a row of S masses,
-  // elMass[p][entOff .. entOff + S) of the destination pool p, so a sweep reads them nearly in order.
-  private entPos = new Int32Array(1 << 12);
-  private entNext = new Int32Array(1 << 12);
-  private entOff = new Int32Array(1 << 12);
-  private nEnt = 0;
-  private readonly elMass: Float64Array[];
-  private readonly nEl: Int32Array; // masses stored per pool
-  private taken = new Int32Array(1 << 12);
-  private bucket = new Int32Array(1 << 12);
-  // Outputs touched by this batch: their row of masses (a re-swept pool may add to them).
-  private readonly outGen: Int32Array;
-  private readonly outSlot: Int32Array;
-  private outRow: Float64Array;
-  private outLn: Float64Array; // ln of each stored output mass
-  private nOut = 0;
-  // Lane state.
-  private readonly g: Float64Array;
-  private readonly lng: Float64Array;
-  private readonly stale: Uint8Array;
+  // Pending entries, per record of the departure they come before (valid when entGen = gen): a row
+  // of one mass per lane in entBuf; rows are recycled through a free list once absorbed.
+  private readonly entGen: Int32Array;
+  private readonly entRow: Int32Array;
+  private entBuf = new Float64Array(1 << 14);
+  private entTop = 0;
+  private free = new Int32Array(256);
+  private nFree = 0;
+  private nPend = 0;
+  // Per pool: lane masses g = h·C with a row h (stride = lanes of the batch) and a scalar C, so a
+  // departure scales every lane by scaling C (Loopix App. A: the pool keeps g(1 − 1/k)); h and C are
+  // renormalised (C = 1) when an entry arrives. ln h of each lane (valid when lnOk; 0 for lanes
+  // without mass), ln C, the smallest h of a lane with mass (Infinity: none), whether the pool holds
+  // mass in some lane.
+  private readonly h: Float64Array;
+  private readonly lnh: Float64Array;
+  private readonly pC: Float64Array;
+  private readonly pLnC: Float64Array;
+  private readonly pMin: Float64Array;
+  // Outputs of a pool since h last changed, as scalars (every lane's output is h·c with the same c):
+  // A = Σ c, B = Σ c·(ln C − ln k), the largest c; applied to the lanes by `flush`.
+  private readonly pA: Float64Array;
+  private readonly pB: Float64Array;
+  private readonly pMx: Float64Array;
+  private readonly lnOk: Uint8Array;
+  private readonly live: Uint8Array;
+  // Per lane.
   private readonly T: Float64Array;
   private readonly Z: Float64Array;
   private readonly maxM: Float64Array;
   private readonly pruned: Float64Array;
 
-  constructor(csr: PoolCsr, rank: Int32Array, options: BatchEntropyOptions = {}) {
+  constructor(csr: PoolCsr, options: BatchEntropyOptions = {}) {
     const n = csr.start.length - 1;
     const pruneMass = options.pruneMass ?? DEFAULT_PRUNE_MASS;
     const lanes = options.lanes ?? DEFAULT_BATCH_LANES;
     const spread = options.spread ?? DEFAULT_BATCH_SPREAD;
     if (!(pruneMass > 0 && pruneMass < 1)) throw new RangeError(`pruneMass: must be in (0, 1), got ${pruneMass}`);
-    if (!(Number.isInteger(lanes) && lanes >= 1 && lanes <= 64)) throw new RangeError(`lanes: must be an integer in 1..64, got ${lanes}`);
+    if (!(Number.isInteger(lanes) && lanes >= 1 && lanes <= MAX_LANES)) throw new RangeError(`lanes: must be an integer in 1..${MAX_LANES}, got ${lanes}`);
     if (!(Number.isInteger(spread) && spread >= 0)) throw new RangeError(`spread: must be a non-negative integer, got ${spread}`);
-    if (rank.length !== n) throw new RangeError(`rank: must have one entry per node (${n}), got ${rank.length}`);
+    const R = csr.kOf.length;
+    if (csr.rec.length !== R) throw new RangeError(`csr.rec: must have one entry per departure (${R}), got ${csr.rec.length}`);
     this.pruneMass = pruneMass;
     this.lanes = lanes;
     this.spread = spread;
     this.start = csr.start;
-    this.kOf = csr.kOf;
-    this.dPool = csr.dPool;
-    this.dIdx = csr.dIdx;
-    this.rank = rank;
+    this.rec = csr.rec;
     this.outputs = csr.outputs;
     this.log2N = Math.log2(Math.max(2, csr.outputs));
     ({ invK: this.invK, qK: this.qK, lnQ: this.lnQ, lnK: this.lnK } = poolSizeTables(csr.maxK));
-    const R = csr.kOf.length;
-    this.poolGen = new Int32Array(n);
-    this.poolHead = new Int32Array(n);
-    this.activeGen = new Int32Array(n);
-    this.activeWave = new Int32Array(n);
-    this.active = new Int32Array(n);
-    this.outGen = new Int32Array(R);
-    this.outSlot = new Int32Array(R);
-    this.outRow = new Float64Array((1 << 12) * lanes);
-    this.outLn = new Float64Array((1 << 12) * lanes);
-    this.g = new Float64Array(lanes);
-    this.lng = new Float64Array(lanes);
-    this.stale = new Uint8Array(lanes);
+    this.rPool = new Int32Array(R).fill(-1);
+    this.rK = new Int32Array(R);
+    this.rDest = new Int32Array(R);
+    this.rLast = new Uint8Array(R);
+    for (let p = 0; p < n; p++) {
+      for (let j = csr.start[p]; j < csr.start[p + 1]; j++) {
+        const r = csr.rec[j];
+        if (!(r >= 0 && r < R) || this.rPool[r] !== -1) throw new RangeError(`csr.rec: must be a permutation of 0..${R - 1}`);
+        this.rPool[r] = p;
+      }
+    }
+    for (let p = 0; p < n; p++) {
+      for (let j = csr.start[p]; j < csr.start[p + 1]; j++) {
+        const r = csr.rec[j];
+        const dp = csr.dPool[j];
+        this.rK[r] = csr.kOf[j];
+        this.rLast[r] = j === csr.start[p + 1] - 1 ? 1 : 0;
+        if (dp === OUT) this.rDest[r] = REC_OUTPUT;
+        else if (dp < 0 || (dp < n && csr.dIdx[j] === csr.start[dp + 1])) this.rDest[r] = REC_GONE;
+        else {
+          const y = csr.dIdx[j];
+          if (!(dp < n && y >= csr.start[dp] && y < csr.start[dp + 1])) throw new RangeError(`csr: departure ${j} enters no departure of pool ${dp}`);
+          // Replaying in log order needs every entry to come after the departure that sends it:
+          // true of any PoolLog (an arrival is logged after the departure it comes from).
+          if (csr.rec[y] <= r) throw new RangeError(`csr: departure ${j} enters pool ${dp} before a departure logged earlier than itself (log not in time order)`);
+          this.rDest[r] = csr.rec[y];
+        }
+      }
+    }
+    this.entGen = new Int32Array(R + 1);
+    this.entRow = new Int32Array(R + 1);
+    this.h = new Float64Array(n * lanes);
+    this.lnh = new Float64Array(n * lanes);
+    this.pC = new Float64Array(n);
+    this.pLnC = new Float64Array(n);
+    this.pMin = new Float64Array(n);
+    this.pA = new Float64Array(n);
+    this.pB = new Float64Array(n);
+    this.pMx = new Float64Array(n);
+    this.lnOk = new Uint8Array(n);
+    this.live = new Uint8Array(n);
     this.T = new Float64Array(lanes);
     this.Z = new Float64Array(lanes);
     this.maxM = new Float64Array(lanes);
     this.pruned = new Float64Array(lanes);
-    this.elMass = Array.from({ length: n }, () => new Float64Array(1 << 10));
-    this.nEl = new Int32Array(n);
   }
 
   /**
@@ -222,286 +248,225 @@ export class BatchForwardEntropy {
     return { entropy, minEntropy, errorBound };
   }
 
-  /** Propagates mass 1 from each of the nb entry points (CSR indices of `pool`) in its own lane. */
+  /** Propagates mass 1 from each of the nb entry points (CSR indices of `pool`, increasing) in its own lane. */
   private runBatch(pool: number, keys: Int32Array, nb: number): void {
+    const L = nb;
     this.gen++;
-    this.nEnt = 0;
-    this.nEl.fill(0);
-    this.nOut = 0;
-    this.nActive = 0;
-    this.wave = 0;
-    this.sweepRank = -1;
-    this.S = nb;
-    this.g.fill(0);
-    this.stale.fill(0);
+    this.entTop = 0;
+    this.nFree = 0;
+    this.nPend = 0;
+    this.h.fill(0, 0, this.live.length * L);
+    this.lnh.fill(0, 0, this.live.length * L);
+    this.pC.fill(1);
+    this.pLnC.fill(0);
+    this.pMin.fill(Infinity);
+    this.pA.fill(0);
+    this.pB.fill(0);
+    this.pMx.fill(0);
+    this.lnOk.fill(0);
+    this.live.fill(0);
     this.T.fill(0);
     this.Z.fill(0);
     this.maxM.fill(0);
     this.pruned.fill(0);
+    const end = this.start[pool + 1];
+    let r0 = -1;
     for (let b = 0; b < nb; b++) {
-      const e = this.newEntry(pool, keys[b]);
-      this.reserveLanes(pool, nb);
-      const t = this.nEl[pool];
-      this.nEl[pool] = t + nb;
-      this.entOff[e] = t;
-      const row = this.elMass[pool];
-      for (let c = 0; c < nb; c++) row[t + c] = c === b ? 1 : 0;
+      const y = keys[b];
+      if (y >= end) continue; // entered after the pool's last departure: normalised away (Z = 0)
+      const r = this.rec[y];
+      const o = this.newRow(r, L);
+      this.entBuf.fill(0, o, o + L);
+      this.entBuf[o + b] = 1;
+      if (r0 < 0) r0 = r;
     }
-    while (this.nActive > 0) {
-      // Next pool: lowest wave, then lowest rank, then lowest id.
-      const rank = this.rank;
-      const wv = this.activeWave;
-      let best = 0;
-      for (let a = 1; a < this.nActive; a++) {
-        const p = this.active[a];
-        const q = this.active[best];
-        if (wv[p] < wv[q] || (wv[p] === wv[q] && (rank[p] < rank[q] || (rank[p] === rank[q] && p < q)))) best = a;
+    if (r0 >= 0) this.replay(r0, L);
+  }
+
+  /** A fresh row of L masses (not cleared) for an entry before the departure of record r; counts it pending. */
+  private newRow(r: number, L: number): number {
+    let o: number;
+    if (this.nFree > 0) o = this.free[--this.nFree];
+    else {
+      o = this.entTop;
+      this.entTop = o + L;
+      if (this.entTop > this.entBuf.length) {
+        const b = new Float64Array(this.entBuf.length * 2);
+        b.set(this.entBuf);
+        this.entBuf = b;
       }
-      const p = this.active[best];
-      this.active[best] = this.active[--this.nActive];
-      this.activeGen[p] = 0;
-      this.wave = wv[p];
-      this.sweepRank = rank[p];
-      this.sweep(p);
     }
+    this.entGen[r] = this.gen;
+    this.entRow[r] = o;
+    this.nPend++;
+    return o;
   }
 
-  /** Appends an entry (its lanes not yet set) to pool p's pending list; returns its id. */
-  private newEntry(p: number, pos: number): number {
-    const e = this.nEnt++;
-    if (e === this.entPos.length) this.growEntries();
-    this.entPos[e] = pos;
-    if (this.poolGen[p] !== this.gen) {
-      this.poolGen[p] = this.gen;
-      this.poolHead[p] = -1;
+  private freeRow(o: number): void {
+    if (this.nFree === this.free.length) {
+      const f = new Int32Array(this.nFree * 2);
+      f.set(this.free);
+      this.free = f;
     }
-    this.entNext[e] = this.poolHead[p];
-    this.poolHead[p] = e;
-    if (this.activeGen[p] !== this.gen) {
-      this.activeGen[p] = this.gen;
-      this.activeWave[p] = this.rank[p] <= this.sweepRank ? this.wave + 1 : this.wave;
-      this.active[this.nActive++] = p;
-    }
-    return e;
+    this.free[this.nFree++] = o;
   }
 
-  private growEntries(): void {
-    const n = this.entPos.length * 2;
-    const grow = (a: Int32Array): Int32Array<ArrayBuffer> => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.entPos = grow(this.entPos);
-    this.entNext = grow(this.entNext);
-    this.entOff = grow(this.entOff);
-  }
-
-  /** Makes room for n more masses in pool p's entry buffer. */
-  private reserveLanes(p: number, n: number): void {
-    const used = this.nEl[p];
-    if (used + n <= this.elMass[p].length) return;
-    const mass = new Float64Array(Math.max(this.elMass[p].length * 2, used + n));
-    mass.set(this.elMass[p]);
-    this.elMass[p] = mass;
-  }
-
-  private growOutputs(): void {
-    const row = new Float64Array(this.outRow.length * 2);
-    row.set(this.outRow);
-    this.outRow = row;
-    const lns = new Float64Array(this.outLn.length * 2);
-    lns.set(this.outLn);
-    this.outLn = lns;
-  }
-
-  /** Sweeps pool p's departures for its pending entries (bucketed by position), all lanes at once. */
-  private sweep(p: number): void {
-    const L = this.S;
-    // Take the pending list and bucket it by position (counting-sort style, chains through entNext).
-    let nTaken = 0;
-    let lo = 0x7fffffff;
-    let hi = -1;
-    for (let e = this.poolGen[p] === this.gen ? this.poolHead[p] : -1; e >= 0; e = this.entNext[e]) {
-      if (nTaken === this.taken.length) {
-        const t = new Int32Array(nTaken * 2);
-        t.set(this.taken);
-        this.taken = t;
-      }
-      this.taken[nTaken++] = e;
-      const x = this.entPos[e];
-      if (x < lo) lo = x;
-      if (x > hi) hi = x;
-    }
-    this.poolHead[p] = -1;
-    if (nTaken === 0) return;
-    const storedEnd = this.nEl[p];
-    const span = hi - lo + 1;
-    if (this.bucket.length < span) this.bucket = new Int32Array(span * 2);
-    const bucket = this.bucket;
-    bucket.fill(-1, 0, span);
-    const entNext = this.entNext;
-    const entPos = this.entPos;
-    for (let a = 0; a < nTaken; a++) {
-      const e = this.taken[a];
-      const s = entPos[e] - lo;
-      entNext[e] = bucket[s];
-      bucket[s] = e;
-    }
-
-    const end = this.start[p + 1];
-    const tau = this.pruneMass;
-    const kOf = this.kOf;
-    const dPool = this.dPool;
-    const dIdx = this.dIdx;
+  /**
+   * Replays the log from record r0 on: each departure of a pool that holds mass (or has an entry
+   * there) is applied to all L lanes of that pool's row, in the order the observer saw them.
+   */
+  private replay(r0: number, L: number): void {
+    const rPool = this.rPool;
+    const rK = this.rK;
+    const rDest = this.rDest;
+    const rLast = this.rLast;
     const invK = this.invK;
     const qK = this.qK;
     const lnQ = this.lnQ;
     const lnK = this.lnK;
-    const g = this.g;
-    const lng = this.lng;
-    const stale = this.stale;
+    const entGen = this.entGen;
+    const entRow = this.entRow;
+    const h = this.h;
+    const lnh = this.lnh;
+    const pC = this.pC;
+    const pLnC = this.pLnC;
+    const pMin = this.pMin;
+    const pA = this.pA;
+    const pB = this.pB;
+    const pMx = this.pMx;
+    const lnOk = this.lnOk;
+    const live = this.live;
+    const pruned = this.pruned;
+    const tau = this.pruneMass;
+    const gen = this.gen;
+    const nRec = rPool.length;
+    let nLive = 0;
+    for (let r = r0; r < nRec; r++) {
+      const p = rPool[r];
+      const hasEntry = entGen[r] === gen;
+      if (!hasEntry && live[p] === 0) continue;
+      const base = p * L;
+      let C = pC[p];
+      if (hasEntry) {
+        // Mass arriving before this departure joins the pool: g = h·C + entry, renormalised to C = 1.
+        if (pA[p] !== 0) this.flush(p, L);
+        const o = entRow[r];
+        const eb = this.entBuf;
+        let mn = Infinity;
+        for (let b = 0; b < L; b++) {
+          const v = h[base + b] * C + eb[o + b];
+          h[base + b] = v;
+          if (v > 0 && v < mn) mn = v;
+        }
+        entGen[r] = 0;
+        this.freeRow(o);
+        this.nPend--;
+        C = 1;
+        pLnC[p] = 0;
+        pMin[p] = mn;
+        lnOk[p] = 0;
+        if (live[p] === 0) {
+          live[p] = 1;
+          nLive++;
+        }
+      }
+      if (pMin[p] * C < tau) {
+        // Some lane's mass is below τ at this departure: prune it (its mass counts for its bound).
+        if (pA[p] !== 0) this.flush(p, L);
+        let mn = Infinity;
+        for (let b = 0; b < L; b++) {
+          const x = base + b;
+          const hb = h[x];
+          if (hb > 0) {
+            const gb = hb * C;
+            if (gb < tau) {
+              pruned[b] += gb;
+              h[x] = 0;
+              lnh[x] = 0;
+            } else if (hb < mn) mn = hb;
+          }
+        }
+        pMin[p] = mn;
+      }
+      if (pMin[p] === Infinity) {
+        // No lane holds mass: the pool rests until an entry comes.
+        pC[p] = 1;
+        live[p] = 0;
+        nLive--;
+        if (nLive === 0 && this.nPend === 0) break;
+        continue;
+      }
+      const k = rK[r];
+      const y = rDest[r];
+      if (y === REC_OUTPUT) {
+        // Every lane's output is m = h·c with c = C/k and ln m = ln h + ln C − ln k: only the
+        // scalars move here; `flush` adds Σ m ln m, Σ m and max m to each lane when h changes.
+        const c = C * invK[k];
+        pA[p] += c;
+        pB[p] += c * (pLnC[p] - lnK[k]);
+        if (c > pMx[p]) pMx[p] = c;
+      } else if (y >= 0) {
+        // Each lane's share g/k enters the destination pool before its departure y (merged with an
+        // entry already there).
+        const c = C * invK[k];
+        const eb = this.entBuf;
+        if (entGen[y] === gen) {
+          const o = entRow[y];
+          for (let b = 0; b < L; b++) eb[o + b] += h[base + b] * c;
+        } else {
+          const o = this.newRow(y, L);
+          for (let b = 0; b < L; b++) eb[o + b] = h[base + b] * c;
+        }
+      }
+      // Otherwise excluded, lost, or entering a pool after its last departure: the observer knows it
+      // is not the target (or it is normalised away). Every lane keeps g(1 − 1/k).
+      pC[p] = C * qK[k];
+      pLnC[p] += lnQ[k];
+      if (rLast[r] !== 0) {
+        // Mass left in a pool that never sends again is normalised away (see ForwardEntropy).
+        if (pA[p] !== 0) this.flush(p, L);
+        h.fill(0, base, base + L);
+        lnh.fill(0, base, base + L);
+        pC[p] = 1;
+        pMin[p] = Infinity;
+        live[p] = 0;
+        nLive--;
+      }
+      if (nLive === 0 && this.nPend === 0) break;
+    }
+  }
+
+  /**
+   * Adds pool p's outputs since h last changed to its lanes: Σ_j h·c_j·(ln h + ln C_j − ln k_j) =
+   * h·(A·ln h + B) to T, h·A to Z, h·max c to the largest output (exact algebra, one ln per lane
+   * after an entry, from {@link fastLn}).
+   */
+  private flush(p: number, L: number): void {
+    const A = this.pA[p];
+    const B = this.pB[p];
+    const mx = this.pMx[p];
+    const h = this.h;
+    const lnh = this.lnh;
     const T = this.T;
     const Z = this.Z;
     const maxM = this.maxM;
-    const pruned = this.pruned;
-    const outGen = this.outGen;
-    const outSlot = this.outSlot;
-    const entOff = this.entOff;
-    const gen = this.gen;
-    let lnValid = true; // lng holds ln g for every lane that is not stale
-    let live = 0; // lanes holding mass (≥ τ) after the last departure, or just absorbed
-    let j = lo;
-    for (;;) {
-      let fresh = false; // some lane absorbed mass: its ln g is stale
-      if (j <= hi) {
-        const elMass = this.elMass[p];
-        for (let e = bucket[j - lo]; e >= 0; e = entNext[e]) {
-          const t0 = entOff[e];
-          for (let b = 0; b < L; b++) g[b] += elMass[t0 + b];
-          fresh = true;
-        }
-        if (fresh) {
-          for (let b = 0; b < L; b++) stale[b] = 1;
-          live = 1;
-        }
-      } else if (live === 0) break;
-      if (j >= end) {
-        // Mass left in a pool that never sends again is normalised away (see ForwardEntropy).
-        for (let b = 0; b < L; b++) g[b] = 0;
-        live = 0;
-        break;
+    const base = p * L;
+    if (this.lnOk[p] === 0) {
+      for (let b = 0; b < L; b++) {
+        const hb = h[base + b];
+        lnh[base + b] = hb > 0 ? ln(hb) : 0;
       }
-      const k = kOf[j];
-      const ik = invK[k];
-      const q = qK[k];
-      const dp = dPool[j];
-      live = 0;
-      if (dp === OUT) {
-        const lk = lnK[k];
-        const lq = lnQ[k];
-        let o: number;
-        let first: boolean;
-        if (outGen[j] === gen) {
-          o = outSlot[j] * L;
-          first = false;
-        } else {
-          outGen[j] = gen;
-          const s = this.nOut++;
-          if ((s + 1) * L > this.outRow.length) this.growOutputs();
-          outSlot[j] = s;
-          o = s * L;
-          first = true;
-        }
-        const row = this.outRow;
-        const rowLn = this.outLn;
-        if (first) for (let b = 0; b < L; b++) row[o + b] = 0;
-        if (!lnValid) {
-          // ln g is not advanced through forwarding or excluded departures (pure forwarding pools
-          // never need it): recompute it where needed.
-          for (let b = 0; b < L; b++) stale[b] = 1;
-          lnValid = true;
-        }
-        for (let b = 0; b < L; b++) {
-          const gb = g[b];
-          if (gb < tau) {
-            pruned[b] += gb;
-            g[b] = 0;
-            continue;
-          }
-          live++;
-          const m = gb * ik;
-          const old = row[o + b];
-          if (old === 0) {
-            let lg: number;
-            if (stale[b] !== 0) {
-              lg = ln(gb);
-              stale[b] = 0;
-            } else lg = lng[b];
-            const lm = lg - lk; // ln m = ln g − ln k
-            T[b] += m * lm;
-            row[o + b] = m;
-            rowLn[o + b] = lm;
-            if (m > maxM[b]) maxM[b] = m;
-            lng[b] = lg + lq;
-          } else {
-            // This output already got mass from an earlier sweep of its pool: replace its term, with
-            // the ln stored then, so the terms telescope to m ln m (one ln error ε on the final m).
-            const nw = old + m;
-            const lnw = ln(nw);
-            T[b] += nw * lnw - old * rowLn[o + b];
-            row[o + b] = nw;
-            rowLn[o + b] = lnw;
-            if (nw > maxM[b]) maxM[b] = nw;
-            lng[b] += lq; // meaningless while stale, recomputed then
-          }
-          Z[b] += m;
-          g[b] = gb * q;
-        }
-      } else if (dp >= 0) {
-        // Forward each lane's share to the pool the packet enters next: one dense row of L masses.
-        const e = this.newEntry(dp, dIdx[j]);
-        this.reserveLanes(dp, L);
-        const elMass = this.elMass[dp];
-        const t0 = this.nEl[dp];
-        this.entOff[e] = t0;
-        this.nEl[dp] = t0 + L;
-        for (let b = 0; b < L; b++) {
-          const gb = g[b];
-          if (gb < tau) {
-            pruned[b] += gb;
-            g[b] = 0;
-            elMass[t0 + b] = 0;
-            continue;
-          }
-          live++;
-          elMass[t0 + b] = gb * ik;
-          g[b] = gb * q;
-        }
-        lnValid = false;
-      } else {
-        // Excluded or lost: the observer knows it is not the target; the pool keeps g(1 − 1/k).
-        for (let b = 0; b < L; b++) {
-          const gb = g[b];
-          if (gb < tau) {
-            pruned[b] += gb;
-            g[b] = 0;
-            continue;
-          }
-          live++;
-          g[b] = gb * q;
-        }
-        lnValid = false;
-      }
-      j++;
-      if (live === 0) {
-        // Every lane is empty: jump to the next position with entries (or stop).
-        while (j <= hi && bucket[j - lo] < 0) j++;
-        if (j > hi) break;
-      }
+      this.lnOk[p] = 1;
     }
-    // Every mass stored for p so far belonged to the entries just swept: reuse its buffer (unless p
-    // sent mass to itself during the sweep).
-    if (this.nEl[p] === storedEnd) this.nEl[p] = 0;
+    for (let b = 0; b < L; b++) {
+      const hb = h[base + b];
+      T[b] += hb * (lnh[base + b] * A + B);
+      Z[b] += hb * A;
+      const m = hb * mx;
+      if (m > maxM[b]) maxM[b] = m;
+    }
+    this.pA[p] = 0;
+    this.pB[p] = 0;
+    this.pMx[p] = 0;
   }
 }

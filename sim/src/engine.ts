@@ -851,7 +851,7 @@ export class Engine implements Clock {
       const csr = buildPoolCsr(this.logs[v]);
       // With every n-th message tracked, a batch's entry points may lie n× further apart (same lanes
       // per batch; sparser batches share less of each sweep).
-      const be = new BatchForwardEntropy(csr, this.rank, { pruneMass: this.sc.metrics.entropyPruneMass, spread: DEFAULT_BATCH_SPREAD * every });
+      const be = new BatchForwardEntropy(csr, { pruneMass: this.sc.metrics.entropyPruneMass, spread: DEFAULT_BATCH_SPREAD * every });
       const res = be.computeAll(pick(this.mEntryPool[v], true), pick(this.mEntryPos[v], false));
       variantMean[v] = meanFinite(res.entropy);
       if (v === 0) {

@@ -63,6 +63,8 @@ export interface PoolCsr {
   dPool: Int32Array;
   /** Destination CSR index (first departure of dPool after the entry). */
   dIdx: Int32Array;
+  /** Log record of each departure: the order in which the observer saw them (time order). */
+  rec: Int32Array;
   maxK: number;
   /** Departures that became outgoing messages. */
   outputs: number;
@@ -79,11 +81,13 @@ export function buildPoolCsr(log: PoolLog): PoolCsr {
   const kOf = new Int32Array(R);
   const dPool = new Int32Array(R);
   const dIdx = new Int32Array(R);
+  const rec = new Int32Array(R);
   const fill = start.slice(0, n);
   let maxK = 1;
   let outputs = 0;
   for (let r = 0; r < R; r++) {
     const j = fill[pool[r]]++;
+    rec[j] = r;
     const k = log.recK.data[r];
     kOf[j] = k;
     if (k > maxK) maxK = k;
@@ -92,7 +96,7 @@ export function buildPoolCsr(log: PoolLog): PoolCsr {
     if (dp >= 0) dIdx[j] = start[dp] + log.recDestPos.data[r];
     else if (dp === DEST_OUTPUT) outputs++;
   }
-  return { start, kOf, dPool, dIdx, maxK, outputs };
+  return { start, kOf, dPool, dIdx, rec, maxK, outputs };
 }
 
 /** Entry pool value that asks {@link ForwardEntropy.computeAll} to skip a message (NaN results). */

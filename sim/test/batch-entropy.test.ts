@@ -53,7 +53,7 @@ describe('BatchForwardEntropy', () => {
     assert.ok(entryPool.length > 400);
     const single = new ForwardEntropy(log, RANK, 1e-8).computeAll(entryPool, entryPos);
     for (const lanes of [1, 7, 64]) {
-      const r = new BatchForwardEntropy(buildPoolCsr(log), RANK, { pruneMass: 1e-8, lanes }).computeAll(entryPool, entryPos);
+      const r = new BatchForwardEntropy(buildPoolCsr(log), { pruneMass: 1e-8, lanes }).computeAll(entryPool, entryPos);
       for (let i = 0; i < entryPool.length; i++) {
         assert.ok(r.errorBound[i] < 1e-4 && single.errorBound[i] < 1e-4, `message ${i}: bounds too loose to compare`);
         assert.ok(Math.abs(r.entropy[i] - single.entropy[i]) <= r.errorBound[i] + single.errorBound[i] + 1e-9, `lanes ${lanes}, message ${i}: ${r.entropy[i]} vs ${single.entropy[i]}`);
@@ -68,7 +68,7 @@ describe('BatchForwardEntropy', () => {
     const sparse = entryPool.map((p, i) => (i % 4 === 0 ? p : SKIP));
     const single = new ForwardEntropy(log, RANK, 1e-8).computeAll(sparse, entryPos);
     for (const spread of [0, 16, 4096, 1 << 20]) {
-      const r = new BatchForwardEntropy(buildPoolCsr(log), RANK, { pruneMass: 1e-8, lanes: 32, spread }).computeAll(sparse, entryPos);
+      const r = new BatchForwardEntropy(buildPoolCsr(log), { pruneMass: 1e-8, lanes: 32, spread }).computeAll(sparse, entryPos);
       for (let i = 0; i < entryPool.length; i++) {
         if (i % 4 !== 0) {
           assert.ok(Number.isNaN(r.entropy[i]), `message ${i} should be skipped`);
@@ -82,7 +82,7 @@ describe('BatchForwardEntropy', () => {
   it('stays within both error bounds of the single-message method when pruning hard', () => {
     const { log, entryPool, entryPos } = randomLog(9, 2000);
     const exact = new ForwardEntropy(log, RANK, 1e-8).computeAll(entryPool, entryPos);
-    const r = new BatchForwardEntropy(buildPoolCsr(log), RANK, { pruneMass: 1e-2, lanes: 16 }).computeAll(entryPool, entryPos);
+    const r = new BatchForwardEntropy(buildPoolCsr(log), { pruneMass: 1e-2, lanes: 16 }).computeAll(entryPool, entryPos);
     let pruned = 0;
     for (let i = 0; i < entryPool.length; i++) {
       const d = Math.abs(r.entropy[i] - exact.entropy[i]);
@@ -92,24 +92,49 @@ describe('BatchForwardEntropy', () => {
     assert.ok(pruned > entryPool.length / 4, `hard pruning should actually prune (${pruned})`);
   });
 
-  it('re-sweeps a pool that gets mass back after it was swept, whatever the sweep order', () => {
-    // The hand-built case of forward-entropy.test.ts: outputs 3/8, 3/8, 1/4.
+  it('follows mass that comes back to a pool it has already left (a mix loop)', () => {
+    // The hand-built case of forward-entropy.test.ts, logged in time order: d0 goes to pool 1, whose
+    // e0 comes back to pool 0 before d1. Outputs 3/8 (d1), 3/8 (d2), 1/4 (e1).
     const log = new PoolLog(2);
-    const [d0, d1, d2] = [2, 2, 1].map((k) => log.depart(0, k));
+    const d0 = log.depart(0, 2);
+    log.enter(d0, 1);
+    const e0 = log.depart(1, 2);
+    log.enter(e0, 0);
+    for (const [p, k] of [[0, 2], [0, 1], [1, 1]]) log.leave(log.depart(p, k), false);
+    const expected = -[3 / 8, 3 / 8, 1 / 4].reduce((a, p) => a + p * Math.log2(p), 0);
+    const r = new BatchForwardEntropy(buildPoolCsr(log)).computeAll(Int32Array.of(0, 0), Int32Array.of(0, 1));
+    assert.ok(Math.abs(r.entropy[0] - expected) < 1e-9, `${r.entropy[0]} vs ${expected}`);
+    assert.ok(Math.abs(r.minEntropy[0] - Math.log2(8 / 3)) < 1e-9);
+    // The second message enters before d1: 1/2 to d1, 1/2 to d2.
+    assert.ok(Math.abs(r.entropy[1] - 1) < 1e-9);
+  });
+
+  it('normalises away mass sent into a pool after that pool\'s last departure', () => {
+    // Pool 1 departs once, then d0 (pool 0, k = 2) sends half the mass into pool 1, which never
+    // departs again: only d1 can be the target (0 bits), as in the single-message sweep.
+    const log = new PoolLog(2);
+    log.leave(log.depart(1, 1), false);
+    log.enter(log.depart(0, 2), 1);
+    log.leave(log.depart(0, 1), false);
+    const single = new ForwardEntropy(log, Int32Array.of(0, 1)).computeAll(Int32Array.of(0), Int32Array.of(0));
+    const batch = new BatchForwardEntropy(buildPoolCsr(log)).computeAll(Int32Array.of(0), Int32Array.of(0));
+    for (const r of [single, batch]) {
+      assert.equal(r.entropy[0], 0);
+      assert.ok(Math.abs(r.minEntropy[0]) < 1e-12);
+      assert.ok(r.errorBound[0] < 1e-11); // nothing pruned: only the fastLn allowance
+    }
+  });
+
+  it('rejects a log whose entries come before the departures that send them', () => {
+    // e0 (logged after d1) claims to enter pool 0 before d1: no observer can log that.
+    const log = new PoolLog(2);
+    const [d0] = [2, 2, 1].map((k) => log.depart(0, k));
     const [e0, e1] = [2, 1].map((k) => log.depart(1, k));
-    log.recDestPool.data[d0] = 1;
-    log.recDestPos.data[d0] = 0;
+    log.enter(d0, 1);
     log.recDestPool.data[e0] = 0;
     log.recDestPos.data[e0] = 1;
-    for (const r of [d1, d2, e1]) log.leave(r, false);
-    const expected = -[3 / 8, 3 / 8, 1 / 4].reduce((a, p) => a + p * Math.log2(p), 0);
-    for (const rank of [Int32Array.of(0, 1), Int32Array.of(1, 0)]) {
-      const r = new BatchForwardEntropy(buildPoolCsr(log), rank).computeAll(Int32Array.of(0, 0), Int32Array.of(0, 1));
-      assert.ok(Math.abs(r.entropy[0] - expected) < 1e-9, `${r.entropy[0]} vs ${expected}`);
-      assert.ok(Math.abs(r.minEntropy[0] - Math.log2(8 / 3)) < 1e-9);
-      // The second message enters before d1: 1/2 to d1, 1/2 to d2.
-      assert.ok(Math.abs(r.entropy[1] - 1) < 1e-9);
-    }
+    log.leave(e1, false);
+    assert.throws(() => new BatchForwardEntropy(buildPoolCsr(log)), { name: 'RangeError', message: /time order/ });
   });
 
   it('does not confuse an entry after a pool\'s last departure with the next pool\'s first departure', () => {
@@ -121,7 +146,7 @@ describe('BatchForwardEntropy', () => {
     const entryPool = Int32Array.of(0, 1, 0);
     const entryPos = Int32Array.of(1, 0, 1);
     const single = new ForwardEntropy(log, Int32Array.of(0, 1)).computeAll(entryPool, entryPos);
-    const batch = new BatchForwardEntropy(buildPoolCsr(log), Int32Array.of(0, 1)).computeAll(entryPool, entryPos);
+    const batch = new BatchForwardEntropy(buildPoolCsr(log)).computeAll(entryPool, entryPos);
     for (const r of [single, batch]) {
       assert.ok(Math.abs(r.entropy[1] - 1) < 1e-9, `${r.entropy[1]}`);
       // Stuck in pool 0 (no departure after it): no outgoing message can be it.
@@ -134,7 +159,7 @@ describe('BatchForwardEntropy', () => {
     const ep = entryPool.slice();
     ep[0] = -1;
     ep[1] = SKIP;
-    const r = new BatchForwardEntropy(buildPoolCsr(log), RANK).computeAll(ep, entryPos);
+    const r = new BatchForwardEntropy(buildPoolCsr(log)).computeAll(ep, entryPos);
     assert.equal(r.entropy[0], 0);
     assert.equal(r.errorBound[0], 0);
     assert.ok(Number.isNaN(r.entropy[1]) && Number.isNaN(r.errorBound[1]));
@@ -144,10 +169,11 @@ describe('BatchForwardEntropy', () => {
   it('rejects bad options and entry points with a RangeError', () => {
     const { log } = randomLog(3, 200);
     const csr = buildPoolCsr(log);
-    assert.throws(() => new BatchForwardEntropy(csr, RANK, { lanes: 65 }), { name: 'RangeError' });
-    assert.throws(() => new BatchForwardEntropy(csr, RANK, { pruneMass: 0 }), { name: 'RangeError' });
-    assert.throws(() => new BatchForwardEntropy(csr, Int32Array.of(0)), { name: 'RangeError' });
-    const be = new BatchForwardEntropy(csr, RANK);
+    assert.throws(() => new BatchForwardEntropy(csr, { lanes: 65 }), { name: 'RangeError' });
+    assert.throws(() => new BatchForwardEntropy(csr, { pruneMass: 0 }), { name: 'RangeError' });
+    assert.throws(() => new BatchForwardEntropy({ ...csr, rec: csr.rec.subarray(1) }), { name: 'RangeError' });
+    assert.throws(() => new BatchForwardEntropy({ ...csr, rec: csr.rec.map(() => 0) }), { name: 'RangeError' });
+    const be = new BatchForwardEntropy(csr);
     assert.throws(() => be.computeAll(Int32Array.of(9), Int32Array.of(0)), { name: 'RangeError' });
     assert.throws(() => be.computeAll(Int32Array.of(0), Int32Array.of(1 << 30)), { name: 'RangeError' });
     assert.throws(() => be.computeAll(Int32Array.of(0), Int32Array.of()), { name: 'RangeError' });
