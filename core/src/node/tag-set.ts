@@ -17,10 +17,18 @@ export const TAG_SET_MAX_LOAD = 0.75;
 const MIN_BITS = 10;
 const MAX_BITS = 30;
 
+/** Old slots moved to the new table per add while the table grows (growth never stalls an add). */
+const MIGRATE_SLOTS_PER_ADD = 8;
+
 export class TagSet {
   private slots: Uint32Array;
   private bits: number;
   private mask: number;
+  /** While growing: the previous table (read-only) and the next of its slots to move. */
+  private old: Uint32Array | null = null;
+  private oldBits = 0;
+  private oldMask = 0;
+  private migrated = 0;
   private readonly m1: number;
   private readonly m2: number;
   private zeroPresent = false;
@@ -43,9 +51,9 @@ export class TagSet {
     return this.n;
   }
 
-  /** Bytes of the table itself (8 per slot). */
+  /** Bytes of the table(s) (8 per slot; both tables while growing). */
   get byteLength(): number {
-    return this.slots.byteLength;
+    return this.slots.byteLength + (this.old?.byteLength ?? 0);
   }
 
   /** Adds the tag whose first 8 bytes start at `tag[offset]`; false if it was already present. */
@@ -58,7 +66,12 @@ export class TagSet {
       this.n++;
       return true;
     }
-    if (this.n + 1 > TAG_SET_MAX_LOAD * (this.mask + 1) && this.bits < MAX_BITS) this.grow();
+    if (this.old !== null) {
+      if (this.find(this.old, this.oldBits, this.oldMask, lo, hi)) return false;
+      this.migrate();
+    } else if (this.n + 1 > TAG_SET_MAX_LOAD * (this.mask + 1) && this.bits < MAX_BITS) {
+      this.startGrowth();
+    }
     if (!this.insert(lo, hi)) return false;
     this.n++;
     return true;
@@ -69,8 +82,17 @@ export class TagSet {
     const lo = (tag[offset] | (tag[offset + 1] << 8) | (tag[offset + 2] << 16) | (tag[offset + 3] << 24)) >>> 0;
     const hi = (tag[offset + 4] | (tag[offset + 5] << 8) | (tag[offset + 6] << 16) | (tag[offset + 7] << 24)) >>> 0;
     if (lo === 0 && hi === 0) return this.zeroPresent;
-    const s = this.slots;
-    for (let i = this.index(lo, hi); ; i = (i + 1) & this.mask) {
+    if (this.find(this.slots, this.bits, this.mask, lo, hi)) return true;
+    return this.old !== null && this.find(this.old, this.oldBits, this.oldMask, lo, hi);
+  }
+
+  private index(lo: number, hi: number, bits: number): number {
+    // Multiply-shift (Dietzfelbinger et al.) over a 32-bit mix of the fingerprint.
+    return Math.imul(lo ^ Math.imul(hi, this.m1), this.m2) >>> (32 - bits);
+  }
+
+  private find(s: Uint32Array, bits: number, mask: number, lo: number, hi: number): boolean {
+    for (let i = this.index(lo, hi, bits); ; i = (i + 1) & mask) {
       const a = s[2 * i];
       const b = s[2 * i + 1];
       if (a === 0 && b === 0) return false;
@@ -78,15 +100,10 @@ export class TagSet {
     }
   }
 
-  private index(lo: number, hi: number): number {
-    // Multiply-shift (Dietzfelbinger et al.) over a 32-bit mix of the fingerprint.
-    return Math.imul(lo ^ Math.imul(hi, this.m1), this.m2) >>> (32 - this.bits);
-  }
-
-  /** Places a non-zero fingerprint; false if present. The table always has a free slot here. */
+  /** Places a non-zero fingerprint in the current table; false if present there. */
   private insert(lo: number, hi: number): boolean {
     const s = this.slots;
-    for (let i = this.index(lo, hi); ; i = (i + 1) & this.mask) {
+    for (let i = this.index(lo, hi, this.bits); ; i = (i + 1) & this.mask) {
       const a = s[2 * i];
       const b = s[2 * i + 1];
       if (a === 0 && b === 0) {
@@ -98,13 +115,29 @@ export class TagSet {
     }
   }
 
-  private grow(): void {
-    const old = this.slots;
+  /**
+   * Doubles the table incrementally: the old one stays readable (lookups try both) and each add
+   * moves MIGRATE_SLOTS_PER_ADD of its slots, so no single add copies the whole set (a 20 M-tag
+   * table would otherwise stall the event loop for seconds). The move ends long before the new
+   * table reaches its own load limit (after old capacity / 8 adds, at load ≤ 0.44).
+   */
+  private startGrowth(): void {
+    this.old = this.slots;
+    this.oldBits = this.bits;
+    this.oldMask = this.mask;
+    this.migrated = 0;
     this.bits++;
     this.mask = 2 ** this.bits - 1;
     this.slots = new Uint32Array(2 * 2 ** this.bits);
-    for (let i = 0; i < old.length; i += 2) {
-      if (old[i] !== 0 || old[i + 1] !== 0) this.insert(old[i], old[i + 1]);
+  }
+
+  private migrate(): void {
+    const old = this.old!;
+    const end = Math.min(this.oldMask + 1, this.migrated + MIGRATE_SLOTS_PER_ADD);
+    for (let i = this.migrated; i < end; i++) {
+      if (old[2 * i] !== 0 || old[2 * i + 1] !== 0) this.insert(old[2 * i], old[2 * i + 1]);
     }
+    this.migrated = end;
+    if (end === this.oldMask + 1) this.old = null;
   }
 }

@@ -42,6 +42,19 @@ describe('TagSet', () => {
     for (let i = 0; i < 2_000; i++) assert.equal(s.has(new Uint8Array(randomBytes(32))), false);
   });
 
+  it('answers for every tag while the table grows, and never takes a tag twice', () => {
+    const s = new TagSet();
+    const tags = Array.from({ length: 12_000 }, () => new Uint8Array(randomBytes(32)));
+    tags.forEach((t, i) => {
+      assert.equal(s.add(t), true);
+      assert.equal(s.has(tags[i >> 1]), true);
+      assert.equal(s.add(tags[Math.floor(i / 3)]), false);
+    });
+    assert.equal(s.size, tags.length);
+    // Doubled several times, each time moving the old table a few slots per add.
+    assert.ok(s.byteLength >= (tags.length / 0.75) * 8);
+  });
+
   it('copes with tags that differ only after their first bytes the index reads', () => {
     // Sequential counters in the first 4 bytes, the rest zero: worst case for a plain low-bits index.
     const s = new TagSet(10);
