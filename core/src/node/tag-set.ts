@@ -66,11 +66,10 @@ export class TagSet {
       this.n++;
       return true;
     }
+    if (this.old === null && this.n + 1 > TAG_SET_MAX_LOAD * (this.mask + 1) && this.bits < MAX_BITS) this.startGrowth();
     if (this.old !== null) {
       if (this.find(this.old, this.oldBits, this.oldMask, lo, hi)) return false;
       this.migrate();
-    } else if (this.n + 1 > TAG_SET_MAX_LOAD * (this.mask + 1) && this.bits < MAX_BITS) {
-      this.startGrowth();
     }
     if (!this.insert(lo, hi)) return false;
     this.n++;
