@@ -79,7 +79,6 @@ export class MixEngine {
   private readonly idleWaiters: (() => void)[] = [];
   private stopping = false;
   private readonly batchPackets: number;
-  /** Packets received this turn, not yet sent to a worker. */
   /** The batch being filled this turn: packets copied in back to back, and their arrival times. */
   private fill: Uint8Array | null = null;
   private fillCount = 0;
@@ -87,6 +86,8 @@ export class MixEngine {
   /** Batch input buffers (batchPackets × packetBytes) and worker result buffers back for reuse. */
   private readonly inputPool: ArrayBuffer[] = [];
   private readonly resultPool: ArrayBuffer[] = [];
+  /** Bytes of a result buffer for a full batch (only those are kept for reuse). */
+  private readonly resultBytes: number;
   private readonly flushBatch = (): void => this.sendBatch();
 
   constructor(options: MixEngineOptions) {
@@ -97,6 +98,7 @@ export class MixEngine {
     assert(typeof options.pool === 'object' && options.pool !== null, 'options.pool: must be a worker pool');
     this.batchPackets = options.batchPackets ?? DEFAULT_UNWRAP_BATCH_PACKETS;
     assertInt('options.batchPackets', this.batchPackets, 1, 4096);
+    this.resultBytes = batchSlotOffset(this.batchPackets, this.batchPackets, options.packetBytes);
     this.o = options;
     this.queue = new DelayQueue<ForwardItem>({
       maxItems: options.maxQueuedPackets,
@@ -175,7 +177,8 @@ export class MixEngine {
       });
   }
 
-  private pool(list: ArrayBuffer[], buf: unknown, bytes: number): void {
+  /** Keeps `buf` for a later batch if it is whole (`bytes` at least) and the list has room. */
+  private keepForReuse(list: ArrayBuffer[], buf: unknown, bytes: number): void {
     if (buf instanceof ArrayBuffer && buf.byteLength >= bytes && buf.byteLength > 0 && list.length < MAX_POOLED_BUFFERS) list.push(buf);
   }
 
@@ -184,7 +187,7 @@ export class MixEngine {
     const lease = item.lease;
     if (lease === undefined) return;
     item.lease = undefined;
-    if (--lease.pending === 0) this.pool(this.resultPool, lease.buf, 1);
+    if (--lease.pending === 0) this.keepForReuse(this.resultPool, lease.buf, this.resultBytes);
   }
 
   /**
@@ -194,7 +197,7 @@ export class MixEngine {
   private afterBatch(r: UnwrapBatchResult, arrivals: number[]): void {
     const n = arrivals.length;
     const m = this.o.metrics;
-    this.pool(this.inputPool, r.packets, this.batchPackets * this.o.packetBytes);
+    this.keepForReuse(this.inputPool, r.packets, this.batchPackets * this.o.packetBytes);
     if (r.count !== n || !(r.buf instanceof ArrayBuffer) || r.buf.byteLength < batchSlotOffset(n, n, this.o.packetBytes)) {
       for (let i = 0; i < n; i++) m.drop('unwrap_error');
       return this.leftPipeline(n);
@@ -225,7 +228,7 @@ export class MixEngine {
       if (this.admit(outcome)) fresh.push({ outcome: outcome as UnwrappedTerminal, arrivalMs: arrivals[i] });
     }
     if (fresh.length === 0) {
-      if (this.o.reuseResultBuffers === true) this.pool(this.resultPool, r.buf, 1);
+      if (this.o.reuseResultBuffers === true) this.keepForReuse(this.resultPool, r.buf, this.resultBytes);
       return this.leftPipeline(n);
     }
     const lease: ResultLease | undefined = this.o.reuseResultBuffers === true ? { buf: r.buf, pending: 1 } : undefined;
@@ -252,7 +255,7 @@ export class MixEngine {
       })
       .finally(() => {
         // The lease's own count (1) is dropped once every fresh packet is queued or gone.
-        if (lease !== undefined && --lease.pending === 0) this.pool(this.resultPool, lease.buf, 1);
+        if (lease !== undefined && --lease.pending === 0) this.keepForReuse(this.resultPool, lease.buf, this.resultBytes);
         this.leftPipeline(n);
       });
   }

@@ -29,7 +29,8 @@ export interface UnwrapBatchJob {
   count: number;
   /**
    * A buffer for the result, reused from an earlier batch (transferred in; used when it holds at
-   * least batchSlotOffset(count, count, P) bytes, else a new one is allocated).
+   * least batchSlotOffset(count, count, P) bytes, else a new one is allocated, sized for as many
+   * packets as `packets` can hold).
    */
   out?: ArrayBuffer;
 }
@@ -72,7 +73,10 @@ export function createHandler(init: UnwrapInit): WorkerHandler<UnwrapBatchJob, U
       }
       const input = new Uint8Array(job.packets);
       const need = batchSlotOffset(count, count, packetBytes);
-      const buf = job.out instanceof ArrayBuffer && job.out.byteLength >= need ? job.out : new ArrayBuffer(need);
+      // A new result buffer is sized for as many packets as the input buffer holds, so that the
+      // main thread can reuse it for a full batch later.
+      const capacity = Math.floor(job.packets.byteLength / packetBytes);
+      const buf = job.out instanceof ArrayBuffer && job.out.byteLength >= need ? job.out : new ArrayBuffer(batchSlotOffset(capacity, capacity, packetBytes));
       const head = new Float64Array(buf, 0, 2 * count);
       const bytes = new Uint8Array(buf);
       const special: UnwrapBatchResult['special'] = [];

@@ -75,5 +75,9 @@ describe('unwrap batch handler', () => {
     assert.equal(new Float64Array(out, 0, 2)[0], 5);
     const small = new ArrayBuffer(16);
     assert.notEqual(h.run({ packets: batchOf(packets), count: 1, out: small }).result.buf, small);
+    // A new one is sized for every packet the input buffer can hold (reusable for a full batch).
+    const roomy = new Uint8Array(8 * g.packetLength);
+    roomy.set(packets[0]);
+    assert.equal(h.run({ packets: roomy.buffer, count: 1 }).result.buf.byteLength, batchSlotOffset(8, 8, g.packetLength));
   });
 });
