@@ -1,22 +1,18 @@
-// Full node over real links: one mix process (src/bin.ts) on loopback; this process is the load
-// generator and plays the provider on both sides (dials the mix, listens for what it forwards).
+// Full node over real links: one mix process (the built mix-node/dist/bin.js) on loopback; this process is the load
+// generator and plays the provider on both sides (test/loopback-provider.ts: dials the mix, listens for what it forwards).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '@strata/core/bytes';
-import { createDescriptor, signDescriptor, sphinxKeyFor } from '@strata/core/descriptor';
-import { Ed25519Signer } from '@strata/core/keys';
-import { frameBytesForBody } from '@strata/core/link/config';
-import { dialLink } from '@strata/core/link/dial';
-import { createLinkListener } from '@strata/core/link/listener';
-import { generateLinkKeyPair } from '@strata/core/link/x25519';
-import { DEFAULT_GEOMETRY as g, generateNodeKeyPair } from 'sphinx-packet-ts';
+import { sphinxKeyFor } from '@strata/core/descriptor';
+import { DEFAULT_GEOMETRY as g } from 'sphinx-packet-ts';
 import { specOfGeometry } from '@strata/core/node/unwrap-handler';
 import { WorkerPool } from '@strata/core/node/worker-pool';
 import { siblingModuleUrl } from '@strata/core/node/worker-protocol';
 import { AuthorityFixture } from '../../core/test/node/authority-fixture.js';
 import { waitFor } from '../../core/test/node/manual-timers.js';
 import { MixProcess } from '../../core/test/node/mix-process.js';
+import { localMixConfig, LoopbackProvider } from '../test/loopback-provider.js';
 import type { CreateInit } from './create-handler.js';
 import { histogramQuantile } from './quantile.js';
 
@@ -89,40 +85,26 @@ function threadCpu(pid: number | undefined): { main: number; others: number; byN
 export async function benchNode(rates: number[], stepMs: number, meanDelayMs: number, workerCount = availableParallelism()): Promise<Record<string, unknown>[]> {
   const dir = mkdtempSync(join(tmpdir(), 'strata-mix-bench-'));
   const out: Record<string, unknown>[] = [];
-  const frameBytes = frameBytesForBody(g.packetLength);
-  const providerSigner = new Ed25519Signer(new Uint8Array(32).fill(0x21));
-  const providerLink = generateLinkKeyPair();
-  const sphinx = new Map<number, ReturnType<typeof generateNodeKeyPair>>();
-  const sphinxOf = (e: number) => (sphinx.has(e) ? sphinx.get(e)! : (sphinx.set(e, generateNodeKeyPair()), sphinx.get(e)!));
   let received = 0;
-  const listener = await createLinkListener<object>({ host: '127.0.0.1', port: 0, staticKey: providerLink, frameBytes, authorize: () => ({}) });
-  listener.on('connection', (c) => c.on('command', (cmd) => { if (cmd.kind === 'SendPacket') received++; }));
+  // This process is the provider at both ends of the route (the same stand-in as the system tests).
+  const provider = await LoopbackProvider.start({ seedByte: 0x21, geometry: g, onPacket: () => received++ });
   const authority = new AuthorityFixture({
     geometry: g,
     params: { muPerSecond: 1000 / meanDelayMs, lambdaPPerSecond: 0, lambdaLPerSecond: 0, lambdaDPerSecond: 0, lambdaMPerSecond: 0, maxDelayMs: 60_000 },
     mixCount: 1,
-    extra: (epoch) => [
-      signDescriptor(
-        createDescriptor({
-          epoch, role: 'provider', identityKey: providerSigner.publicKey, linkKey: providerLink.publicKey,
-          linkAddresses: [`tcp://127.0.0.1:${listener.address.port}`], clientApiUrl: 'https://provider.example/',
-          sphinxPublicKeys: [sphinxOf(epoch).publicKey, sphinxOf(epoch + 1).publicKey],
-        }),
-        providerSigner,
-      ),
-    ],
+    extra: (epoch) => [provider.descriptor(epoch)],
   });
   await authority.start();
-  const mix = new MixProcess(join(dir, 'cfg'), {
-    dataDir: join(dir, 'mix'),
-    listen: { host: '127.0.0.1', port: 0 },
-    metrics: { enabled: true, host: '127.0.0.1', port: 0 },
-    directory: { authorities: [{ url: authority.url, identityKey: toHex(authority.signer.publicKey) }], pollIntervalMs: 200 },
-    epoch: { lengthMs: EPOCH_MS, genesisMs: 0, graceMs: 60_000 },
-    loops: { enabled: false, windowMs: 60_000, warnBelowRatio: 0.5 },
-    workers: { count: workerCount, maxQueued: 100_000 },
-    log: { level: 'info' },
-  }, { built: true }); // the built daemon, as operators run it (`npm run bench` builds first)
+  const mix = new MixProcess(
+    join(dir, 'cfg'),
+    await localMixConfig(authority, join(dir, 'mix'), {
+      epoch: { lengthMs: EPOCH_MS, genesisMs: 0, graceMs: 60_000 },
+      loops: { enabled: false, windowMs: 60_000, warnBelowRatio: 0.5 },
+      workers: { count: workerCount, maxQueued: 100_000 },
+      log: { level: 'info' },
+    }),
+    { built: true }, // the built daemon, as operators run it (`npm run bench` builds first)
+  );
   try {
     mix.start();
     await mix.waitLine('learned our mix layer', 60_000);
@@ -133,7 +115,7 @@ export async function benchNode(rates: number[], stepMs: number, meanDelayMs: nu
       geometry: specOfGeometry(g),
       hops: [
         { id: toHex(m.nodeId), publicKey: toHex(sphinxKeyFor(m, epoch)!) },
-        { id: toHex(c.providers[0].descriptor.nodeId), publicKey: toHex(sphinxOf(epoch).publicKey) },
+        { id: toHex(c.providers[0].descriptor.nodeId), publicKey: toHex(provider.sphinxOf(epoch).publicKey) },
       ],
       meanDelayMs,
     };
@@ -148,8 +130,7 @@ export async function benchNode(rates: number[], stepMs: number, meanDelayMs: nu
     const chunks = await Promise.all(Array.from({ length: Math.ceil(total / 100) }, (_, i) => makers.run({ count: Math.min(100, total - i * 100) })));
     await makers.close();
     const packets = chunks.flatMap((ch) => ch.packets.map((b) => new Uint8Array(b)));
-    const port = Number(m.linkAddresses[0].split(':')[2]);
-    const conn = await dialLink({ host: '127.0.0.1', port, staticKey: providerLink, expectedPeerKey: m.linkKey, frameBytes });
+    const conn = await provider.dial(m);
     let next = 0;
     const mixPid = findPid(join(dir, 'cfg'));
     // The first step warms up the JIT and the links; it is not reported.
@@ -229,7 +210,7 @@ export async function benchNode(rates: number[], stepMs: number, meanDelayMs: nu
     conn.close();
   } finally {
     await mix.stop().catch(() => mix.kill());
-    await listener.close();
+    await provider.close();
     await authority.stop();
     rmSync(dir, { recursive: true, force: true });
   }
