@@ -250,16 +250,13 @@ export class ReplayFilter {
       if (this.index.get(epoch) === undefined) this.index.putSync(epoch, 1);
       // Read back what earlier processes recorded: this epoch's log, and a table of the older
       // one-key-per-tag layout if there is one.
-      let seq = 0;
-      let stored = 0;
-      for (const { key, value } of log.getRange()) {
-        seq = Math.max(seq, key + 1);
-        stored += Math.floor(value.length / REPLAY_TAG_BYTES);
-      }
+      // One pass over the log: the table grows as it fills.
       const legacy = this.root.openDB<Uint8Array, Uint8Array>(`replay-${epoch}`, { keyEncoding: 'binary', encoding: 'binary' });
       const legacyCount = (legacy.getStats() as { entryCount: number }).entryCount;
-      const tags = new TagSet(Math.min(this.maxTagsPerEpoch, stored + legacyCount));
-      for (const { value } of log.getRange()) {
+      const tags = new TagSet(Math.min(this.maxTagsPerEpoch, legacyCount));
+      let seq = 0;
+      for (const { key, value } of log.getRange()) {
+        seq = Math.max(seq, key + 1);
         for (let o = 0; o + REPLAY_TAG_BYTES <= value.length; o += REPLAY_TAG_BYTES) tags.add(value, o);
       }
       if (legacyCount > 0) for (const key of legacy.getKeys()) if (key.length === REPLAY_TAG_BYTES) tags.add(key);
