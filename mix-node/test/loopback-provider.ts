@@ -2,18 +2,10 @@
 // a real Noise link listener (its packets are real Sphinx packets unwrapped with its own per-epoch
 // keys), the signed provider descriptor the directory stand-in publishes, and links dialled to a mix.
 import { toHex } from '@strata/core/bytes';
-import { createDescriptor, signDescriptor, type Descriptor, type SignedDescriptor } from '@strata/core/descriptor';
 import { freePort } from '@strata/core/free-port';
-import { Ed25519Signer } from '@strata/core/keys';
-import { frameBytesForBody } from '@strata/core/link/config';
-import type { LinkConnection } from '@strata/core/link/connection';
-import { dialLink } from '@strata/core/link/dial';
-import { createLinkListener, type LinkListener } from '@strata/core/link/listener';
-import { generateLinkKeyPair } from '@strata/core/link/x25519';
-import { DEFAULT_GEOMETRY, generateNodeKeyPair, unwrapPacket, type Geometry } from 'sphinx-packet-ts';
+import { unwrapPacket, type Geometry } from 'sphinx-packet-ts';
 import type { AuthorityFixture } from '../../core/test/node/authority-fixture.js';
-
-type NodeKeyPair = ReturnType<typeof generateNodeKeyPair>;
+import { LoopbackNode } from '../../core/test/node/loopback-node.js';
 
 export interface LoopbackProviderOptions {
   /** Fills the 32-byte Ed25519 identity seed. */
@@ -23,41 +15,20 @@ export interface LoopbackProviderOptions {
   onPacket: (packet: Uint8Array) => void;
 }
 
-export class LoopbackProvider {
-  readonly geometry: Geometry;
-  readonly frameBytes: number;
-  readonly signer: Ed25519Signer;
-  readonly link = generateLinkKeyPair();
-  /** Sphinx key pairs by epoch, made on first use. */
-  private readonly sphinx = new Map<number, NodeKeyPair>();
-  private listener!: LinkListener<object>;
-
+export class LoopbackProvider extends LoopbackNode {
   private constructor(o: LoopbackProviderOptions) {
-    this.geometry = o.geometry ?? DEFAULT_GEOMETRY;
-    this.frameBytes = frameBytesForBody(this.geometry.packetLength);
-    this.signer = new Ed25519Signer(new Uint8Array(32).fill(o.seedByte));
+    super('provider', o.seedByte, o.geometry);
   }
 
   /** Listens on 127.0.0.1 (an OS-chosen port) and hands every inbound packet to `onPacket`. */
   static async start(o: LoopbackProviderOptions): Promise<LoopbackProvider> {
     const p = new LoopbackProvider(o);
-    p.listener = await createLinkListener<object>({ host: '127.0.0.1', port: 0, staticKey: p.link, frameBytes: p.frameBytes, authorize: () => ({}) });
-    p.listener.on('connection', (conn) =>
-      conn.on('command', (cmd) => {
-        if (cmd.kind === 'SendPacket') o.onPacket(cmd.packet);
-      }),
-    );
+    await p.listenFor(o.onPacket);
     return p;
   }
 
   get port(): number {
-    return this.listener.address.port;
-  }
-
-  sphinxOf(epoch: number): NodeKeyPair {
-    let k = this.sphinx.get(epoch);
-    if (!k) this.sphinx.set(epoch, (k = generateNodeKeyPair()));
-    return k;
+    return this.listener!.address.port;
   }
 
   /** The payload of a packet addressed to us under the key of one of `epochs` (default: every key made so far, oldest first), or undefined. */
@@ -71,31 +42,6 @@ export class LoopbackProvider {
       }
     }
     return undefined;
-  }
-
-  /** Our signed descriptor for `epoch`, carrying the Sphinx keys of `epoch` and `epoch + 1`. */
-  descriptor(epoch: number): SignedDescriptor {
-    return signDescriptor(
-      createDescriptor({
-        epoch,
-        role: 'provider',
-        identityKey: this.signer.publicKey,
-        linkKey: this.link.publicKey,
-        linkAddresses: [`tcp://127.0.0.1:${this.port}`],
-        clientApiUrl: 'https://provider.example/',
-        sphinxPublicKeys: [this.sphinxOf(epoch).publicKey, this.sphinxOf(epoch + 1).publicKey],
-      }),
-      this.signer,
-    );
-  }
-
-  /** A link from us to the node a descriptor names (its first `tcp://127.0.0.1:port` address). */
-  dial(d: Descriptor): Promise<LinkConnection<undefined>> {
-    return dialLink({ host: '127.0.0.1', port: Number(d.linkAddresses[0].split(':')[2]), staticKey: this.link, expectedPeerKey: d.linkKey, frameBytes: this.frameBytes });
-  }
-
-  close(): Promise<void> {
-    return this.listener.close();
   }
 }
 

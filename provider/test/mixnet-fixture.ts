@@ -5,15 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { sphinxKeyFor, createDescriptor, signDescriptor, type SignedDescriptor } from '@strata/core/descriptor';
-import { Ed25519Signer } from '@strata/core/keys';
+import { sphinxKeyFor, type SignedDescriptor } from '@strata/core/descriptor';
 import { frameBytesForBody } from '@strata/core/link/config';
 import type { LinkConnection } from '@strata/core/link/connection';
 import { dialLink } from '@strata/core/link/dial';
-import { createLinkListener, type LinkListener } from '@strata/core/link/listener';
-import { generateLinkKeyPair, type LinkKeyPair } from '@strata/core/link/x25519';
-import { DEFAULT_GEOMETRY, generateNodeKeyPair, unwrapPacket, type UnwrapResult } from 'sphinx-packet-ts';
+import type { LinkKeyPair } from '@strata/core/link/x25519';
+import { DEFAULT_GEOMETRY, unwrapPacket, type UnwrapResult } from 'sphinx-packet-ts';
 import { AuthorityFixture } from '../../core/test/node/authority-fixture.js';
+import { LoopbackNode } from '../../core/test/node/loopback-node.js';
 import { registerAliasRequest, registerDeviceRequest } from '../src/client-requests.js';
 import { parseProviderConfig } from '../src/config.js';
 import { Provider } from '../src/provider.js';
@@ -27,66 +26,35 @@ export const frameBytes = frameBytesForBody(g.packetLength);
 export const EPOCH_MS = 3_600_000;
 export const epochNow = (): number => Math.floor(Date.now() / EPOCH_MS);
 
-/** A stand-in mix of this process: identity, link key, per-epoch Sphinx keys, a listener. */
-export class StandInMix {
-  readonly signer: Ed25519Signer;
-  readonly link: LinkKeyPair = generateLinkKeyPair();
+/** A stand-in mix of this process (core's LoopbackNode) that counts and unwraps what arrives. */
+export class StandInMix extends LoopbackNode {
   readonly received: UnwrapResult[] = [];
   /** Packets that arrived (unwrapped or not). */
   packets = 0;
-  private readonly sphinx = new Map<number, ReturnType<typeof generateNodeKeyPair>>();
-  listener!: LinkListener<object>;
 
   constructor(seed: number) {
-    this.signer = new Ed25519Signer(new Uint8Array(32).fill(seed));
-  }
-
-  sphinxOf(epoch: number): ReturnType<typeof generateNodeKeyPair> {
-    if (!this.sphinx.has(epoch)) this.sphinx.set(epoch, generateNodeKeyPair());
-    return this.sphinx.get(epoch)!;
+    super('mix', seed, g);
   }
 
   /** Listen; every packet that arrives is counted and (unless `unwrap` is false) unwrapped into `received`. */
-  async listen(unwrap = true): Promise<void> {
-    this.listener = await createLinkListener<object>({ host: '127.0.0.1', port: 0, staticKey: this.link, frameBytes, authorize: () => ({}) });
-    this.listener.on('connection', (conn) =>
-      conn.on('command', (cmd) => {
-        if (cmd.kind !== 'SendPacket') return;
-        this.packets++;
-        if (!unwrap) return;
-        const e = epochNow();
-        for (const epoch of [e, e - 1, e + 1]) {
-          try {
-            this.received.push(unwrapPacket(g, this.sphinxOf(epoch).privateKey, cmd.packet));
-            return;
-          } catch {
-            /* next epoch's key */
-          }
+  listen(unwrap = true): Promise<void> {
+    return this.listenFor((packet) => {
+      this.packets++;
+      if (!unwrap) return;
+      const e = epochNow();
+      for (const epoch of [e, e - 1, e + 1]) {
+        try {
+          this.received.push(unwrapPacket(g, this.sphinxOf(epoch).privateKey, packet));
+          return;
+        } catch {
+          /* next epoch's key */
         }
-      }),
-    );
-  }
-
-  descriptor(epoch: number): SignedDescriptor {
-    return signDescriptor(
-      createDescriptor({
-        epoch,
-        role: 'mix',
-        identityKey: this.signer.publicKey,
-        linkKey: this.link.publicKey,
-        linkAddresses: [`tcp://127.0.0.1:${this.listener?.address.port ?? 1}`],
-        sphinxPublicKeys: [this.sphinxOf(epoch).publicKey, this.sphinxOf(epoch + 1).publicKey],
-      }),
-      this.signer,
-    );
+      }
+    });
   }
 
   get nodeId(): Uint8Array {
     return this.descriptor(epochNow()).descriptor.nodeId;
-  }
-
-  async close(): Promise<void> {
-    await this.listener?.close();
   }
 }
 
