@@ -242,7 +242,7 @@ export class LinkConnection<P = unknown> extends EventEmitter<LinkConnectionEven
 
   private writeFrame(plaintext: Uint8Array): boolean {
     const frameBytes = this.config.frameBytes;
-    if (this.sendRing === null && ++this.framesSent >= SEND_RING_AFTER_FRAMES) this.sendRing = new FrameRing(frameBytes, SEND_RING_FRAMES);
+    if (this.sendRing === null && ++this.framesSent >= SEND_RING_AFTER_FRAMES) this.sendRing = new FrameRing(frameBytes, SEND_RING_FRAMES, SHARED_SLAB);
     const frame = this.sendRing === null ? SHARED_SLAB.take(frameBytes) : this.sendRing.take();
     frame[0] = (frameBytes - FRAME_HEADER_BYTES) >>> 8;
     frame[1] = (frameBytes - FRAME_HEADER_BYTES) & 0xff;

@@ -33,13 +33,17 @@ export class FrameRing {
   private readonly slots: number;
   private next = 0;
   private inUse = 0;
-  private readonly overflow = new Slab();
   /** Per outstanding frame, oldest first from `head`: 1 = a ring slot, 0 = from the slab. */
   private kinds: Uint8Array = new Uint8Array(256);
   private head = 0;
   private tail = 0;
 
-  constructor(readonly frameBytes: number, slots: number) {
+  /** `overflow`: where frames come from while every slot is in use (a process may share one). */
+  constructor(
+    readonly frameBytes: number,
+    slots: number,
+    private readonly overflow: Slab = new Slab(),
+  ) {
     this.slots = slots;
     this.ring = new Uint8Array(frameBytes * slots);
   }
